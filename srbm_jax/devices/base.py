@@ -1,0 +1,54 @@
+"""The interface every synapse device model implements.
+
+A device is a frozen dataclass (hashable, so it is a static choice under `jit`) whose fields are
+its *structural* options (e.g. the number of quantisation levels). Its *numeric* parameters live
+in a separate `flax.struct` pytree returned by `default_params()`, carried in `Params.device`, and
+so are traced and can be vmapped. Its *state* (conductances) is a NamedTuple of arrays.
+
+    state  = device.init(key, n_visible, n_hidden, params)
+    weight = device.read(state, params)            # [n_visible, n_hidden] effective conductance
+    state  = device.apply(key, state, potentiation, depression, params)
+
+`potentiation` / `depression` are float32 [n_visible, n_hidden] counts of eCD coincidence events
+with gate g = +1 (data phase) and g = -1 (model phase) since the last call. Within one call all
+events of a kind have the same sign, so a device may apply them as `count` successive pulses.
+"""
+from __future__ import annotations
+
+import abc
+from typing import Any
+
+import jax
+
+
+class Device(abc.ABC):
+    """Abstract synapse device model (see module docstring for the contract)."""
+
+    name: str = "abstract"
+
+    @abc.abstractmethod
+    def default_params(self) -> Any:
+        """Numeric parameters (a pytree of float leaves) with documented defaults."""
+
+    @abc.abstractmethod
+    def validate(self, params: Any) -> None:
+        """Raise ValueError naming the field and the allowed range for bad parameters."""
+
+    @abc.abstractmethod
+    def init(self, key: jax.Array, n_visible: int, n_hidden: int, params: Any) -> Any:
+        """Initial device state for an n_visible x n_hidden synapse array."""
+
+    @abc.abstractmethod
+    def read(self, state: Any, params: Any) -> jax.Array:
+        """Effective weight [n_visible, n_hidden] seen by the neurons (conductance units)."""
+
+    @abc.abstractmethod
+    def apply(self, key: jax.Array, state: Any, potentiation: jax.Array, depression: jax.Array,
+              params: Any) -> Any:
+        """Apply `potentiation` (gate +1) and `depression` (gate -1) event counts."""
+
+
+def check_field(condition: Any, field: str, allowed: str, value: Any) -> None:
+    """Raise ValueError('device.<field> = value is out of range: allowed ...') unless condition."""
+    if not bool(condition):
+        raise ValueError(f"device.{field} = {value!r} is out of range: allowed {allowed}")

@@ -1,0 +1,102 @@
+"""The 6T2R synapse: a pair of PCM devices, weight G = Gp - Gm, with fixed SET / RESET steps.
+
+IBM 6T2R simulator rule ("gpgm", shared/reference/model.md section 5):
+* data phase (g = +1), per coincidence event: SET Gp (+set_step) and RESET Gm (-reset_step);
+* model phase (g = -1): RESET Gp (-reset_step) and SET Gm (+set_step);
+* both devices clipped to [g_min, g_max] after every pulse.
+Defaults: set_step = reset_step = 0.01 (`wt_delta_g_set`, `wt_delta_g_reset`), [0, 10]
+(`min_weight`, `max_weight`), init N(5.0, 1.06) per device (`wij_init_mu`, `wij_init_sigma`).
+
+n successive same-sign pulses of a step s with clipping equal one clipped step of n s, so event
+counts are applied exactly in one operation.
+
+Quantisation (`levels` >= 2, IBM `conductance_level` = 128): each device's conductance is *read*
+as the nearest of `levels` evenly spaced values in [g_min, g_max]; the stored analog state keeps
+accumulating sub-level steps (a 0.01 step is 1/8 of a level at 128 levels over [0, 10], so
+quantising the stored state would freeze learning). levels = 0 reads the analog value.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax import struct
+
+from srbm_jax.devices.base import Device, check_field
+
+
+@struct.dataclass
+class GpGmParams:
+    """set_step, reset_step: conductance change per SET / RESET pulse (conductance units).
+    g_min, g_max: device conductance bounds. init_mean, init_std: N(mean, std) init per device."""
+
+    set_step: Any = 0.01
+    reset_step: Any = 0.01
+    g_min: Any = 0.0
+    g_max: Any = 10.0
+    init_mean: Any = 5.0
+    init_std: Any = 1.06
+
+
+class GpGmState(NamedTuple):
+    """g_plus, g_minus: float32 [n_visible, n_hidden] conductances of the two devices."""
+
+    g_plus: jax.Array
+    g_minus: jax.Array
+
+
+def quantise(conductance: jax.Array, g_min, g_max, levels: int) -> jax.Array:
+    """Nearest of `levels` evenly spaced values in [g_min, g_max]; identity when levels == 0."""
+    if levels == 0:
+        return conductance
+    spacing = (g_max - g_min) / (levels - 1)
+    return g_min + jnp.round((conductance - g_min) / spacing) * spacing
+
+
+@dataclasses.dataclass(frozen=True)
+class GpGmLinear(Device):
+    """6T2R Gp/Gm pair with linear SET/RESET steps and clipping (the seed's default device)."""
+
+    levels: int = 0
+    name: str = "gpgm_linear"
+
+    def default_params(self) -> GpGmParams:
+        return GpGmParams()
+
+    def validate(self, params: GpGmParams) -> None:
+        check_field(self.levels == 0 or self.levels >= 2, "levels", "0 (off) or >= 2", self.levels)
+        g_min, g_max = np.asarray(params.g_min), np.asarray(params.g_max)
+        check_field(np.all(g_min < g_max), "g_min", f"< g_max = {g_max}", g_min)
+        for field in ("set_step", "reset_step", "init_std"):
+            value = np.asarray(getattr(params, field))
+            check_field(np.all(np.isfinite(value) & (value >= 0)), field, "finite and >= 0", value)
+
+    def init(self, key, n_visible, n_hidden, params):
+        key_plus, key_minus = jax.random.split(key)
+        shape = (n_visible, n_hidden)
+
+        def draw(k):
+            g = params.init_mean + params.init_std * jax.random.normal(k, shape, jnp.float32)
+            return jnp.clip(g, params.g_min, params.g_max)
+
+        return GpGmState(draw(key_plus), draw(key_minus))
+
+    def read(self, state, params):
+        def q(g):
+            return quantise(g, params.g_min, params.g_max, self.levels)
+
+        return q(state.g_plus) - q(state.g_minus)
+
+    def apply(self, key, state, potentiation, depression, params):
+        del key  # deterministic device
+        up = params.set_step
+        down = params.reset_step
+        g_plus = state.g_plus + up * potentiation - down * depression
+        g_minus = state.g_minus - down * potentiation + up * depression
+        # Potentiation and depression counts never both occur in one call of the training loop
+        # (one phase per call), so the single clip equals clipping after every pulse.
+        return GpGmState(jnp.clip(g_plus, params.g_min, params.g_max),
+                         jnp.clip(g_minus, params.g_min, params.g_max))

@@ -1,0 +1,58 @@
+"""An ideal floating-point synapse: the software reference for every device model.
+
+w <- w + learning_rate * (potentiation - depression), no bounds, no noise. The default step,
+0.02 per event, equals the change of G = Gp - Gm of one 6T2R event (SET one device by 0.01 and
+RESET the other by 0.01), so the ideal device and `gpgm_linear` learn at the same rate until the
+pair saturates. Init N(0, init_std) with init_std = 1.06 * sqrt(2), the spread of the difference
+of two N(5, 1.06) devices.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax import struct
+
+from srbm_jax.devices.base import Device, check_field
+
+
+@struct.dataclass
+class IdealParams:
+    """learning_rate: weight change per coincidence event; init_std: std of the N(0, .) init."""
+
+    learning_rate: Any = 0.02
+    init_std: Any = 1.06 * float(np.sqrt(2.0))
+
+
+class IdealState(NamedTuple):
+    """weight: float32 [n_visible, n_hidden]."""
+
+    weight: jax.Array
+
+
+@dataclasses.dataclass(frozen=True)
+class IdealWeight(Device):
+    """Unbounded float weight with the same coincidence rule."""
+
+    name: str = "ideal"
+
+    def default_params(self) -> IdealParams:
+        return IdealParams()
+
+    def validate(self, params: IdealParams) -> None:
+        for field in ("learning_rate", "init_std"):
+            value = np.asarray(getattr(params, field))
+            check_field(np.all(np.isfinite(value) & (value >= 0)), field, "finite and >= 0", value)
+
+    def init(self, key, n_visible, n_hidden, params):
+        return IdealState(params.init_std * jax.random.normal(key, (n_visible, n_hidden), jnp.float32))
+
+    def read(self, state, params):
+        return state.weight
+
+    def apply(self, key, state, potentiation, depression, params):
+        del key
+        return IdealState(state.weight + params.learning_rate * (potentiation - depression))

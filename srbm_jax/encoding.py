@@ -1,0 +1,86 @@
+"""Pixels, labels and bias neurons -> per-tick spike probabilities of the visible layer.
+
+Input neurons are Bernoulli per tick with p = rate * dt (a Poisson train in the dt -> 0 limit):
+* data neurons, 'threshold' coding (IBM): p = spike_rate * dt if pixel >= input_threshold, else 0;
+* data neurons, 'rate' coding (the seed's refinement): p = pixel * spike_rate * dt;
+* label neurons: the n_label/10 neurons of the true class at spike_rate * dt (data phase only);
+* bias neurons (visible and hidden): spike_rate * bias_rate_factor * dt, always.
+Rates in Hz, dt in ms, so p = rate * dt / 1000.
+"""
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+
+from srbm_jax.config import Spec
+
+
+def data_probabilities(pixels, params, spec: Spec):
+    """float32 [..., n_data] spike probability per tick of each data neuron (pixels in [0, 1])."""
+    p_on = params.spike_rate_hz * spec.dt_ms * 1e-3
+    if spec.input_coding == "threshold":
+        return jnp.where(pixels >= params.input_threshold, p_on, 0.0).astype(jnp.float32)
+    return (pixels * p_on).astype(jnp.float32)
+
+
+def label_probabilities(label, params, spec: Spec):
+    """float32 [n_label]: p = spike_rate * dt for the true class's group, 0 for the others."""
+    group = jnp.arange(spec.n_label) // spec.labels_per_class
+    return jnp.where(group == label, params.spike_rate_hz * spec.dt_ms * 1e-3, 0.0).astype(jnp.float32)
+
+
+def bias_probability(params, spec: Spec):
+    """Scalar p = spike_rate * bias_rate_factor * dt of every bias neuron."""
+    return params.spike_rate_hz * params.bias_rate_factor * spec.dt_ms * 1e-3
+
+
+def visible_probabilities(pixels, label, params, spec: Spec):
+    """float32 [n_visible] = [data | labels (zeros if label is None) | visible bias]."""
+    data = data_probabilities(pixels, params, spec)
+    labels = (jnp.zeros((spec.n_label,), jnp.float32) if label is None
+              else label_probabilities(label, params, spec))
+    bias = jnp.full((spec.n_visible_bias,), bias_probability(params, spec), jnp.float32)
+    return jnp.concatenate([data, labels, bias])
+
+
+def hidden_probabilities(params, spec: Spec):
+    """float32 [n_hidden_total] = [zeros for free hidden neurons | hidden bias]."""
+    return jnp.concatenate([jnp.zeros((spec.n_hidden,), jnp.float32),
+                            jnp.full((spec.n_hidden_bias,), bias_probability(params, spec),
+                                     jnp.float32)])
+
+
+def prepare_images(images, labels, spec: Spec, name: str = "images"):
+    """Check and convert a data set to float32 pixels in [0, 1] [N, n_data] and int32 labels [N].
+
+    Accepts uint8 images (0..255) or float images in [0, 1], shaped [N, n_data] or [N, H, W] with
+    H * W = n_data. Raises ValueError naming the problem (shape, dtype, range, NaN, label range).
+    """
+    images = np.asarray(images)
+    if images.ndim >= 2 and images.ndim != 2:
+        images = images.reshape(images.shape[0], -1)
+    if images.ndim != 2 or images.shape[1] != spec.n_data:
+        raise ValueError(f"{name} has shape {images.shape}: allowed [N, {spec.n_data}] or "
+                         f"[N, H, W] with H*W = n_data = {spec.n_data}")
+    if images.dtype == np.uint8:
+        pixels = images.astype(np.float32) / 255.0
+    elif np.issubdtype(images.dtype, np.floating):
+        pixels = images.astype(np.float32)
+        if not np.all(np.isfinite(pixels)):
+            raise ValueError(f"{name} contains NaN or inf: allowed finite pixels in [0, 1]")
+        if pixels.size and (pixels.min() < 0 or pixels.max() > 1):
+            raise ValueError(f"{name} has pixels in [{pixels.min()}, {pixels.max()}]: allowed "
+                             "[0, 1] for floats (or uint8 0..255)")
+    else:
+        raise ValueError(f"{name} has dtype {images.dtype}: allowed uint8 or float in [0, 1]")
+    if labels is None:
+        return pixels, None
+    labels = np.asarray(labels)
+    if labels.shape != (images.shape[0],):
+        raise ValueError(f"labels have shape {labels.shape}: allowed ({images.shape[0]},) to match "
+                         f"{name}")
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"labels have dtype {labels.dtype}: allowed integers 0..9")
+    if labels.size and (labels.min() < 0 or labels.max() > 9):
+        raise ValueError(f"labels lie in [{labels.min()}, {labels.max()}]: allowed 0..9")
+    return pixels, labels.astype(np.int32)

@@ -1,0 +1,170 @@
+"""One segment of ticks of the whole network, as a `lax.scan`, with the weights read once.
+
+Data path of one tick t (spikes of tick t-1 arrive in tick t):
+  drive_hidden  = alpha * sum_{i: visible i spiked at t-1} W[i, :]     (forward LIF)
+  drive_visible = alpha * sum_{j: hidden j spiked at t-1}  W[:, j]     (backward LIF, "BLIF")
+  free neurons: `neurons.lif_tick`; clamped neurons (inputs, labels in the data phase, bias):
+  Bernoulli(p) spikes.
+
+Which visible neurons are free is a static (start, stop) range: none in the data phase, data and
+labels in the model phase, labels only during inference. Hidden neurons are free, hidden bias
+neurons clamped. Two implementations of a segment:
+* `run_clamped_segment`: every visible neuron clamped, so all visible spikes of the segment are
+  drawn first and the hidden drive of every tick is one matrix product [T, V] @ [V, H].
+* `run_free_segment`: the general case; per tick the drive sums the weight rows of the neurons
+  that spiked (sparse gather in chunks of `Spec.drive_chunk`, or dense when it is 0).
+Both consume the same random words (`draw_segment_words`) in the same way, so for the same key
+they give identical spikes (tests/test_network.py).
+Weights are read from the device once per segment: updates of a segment reach the neurons at the
+next segment (the fast path); `srbm_jax.reference` has the tick-exact alternative.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from srbm_jax import random as srbm_random
+from srbm_jax.config import Spec
+from srbm_jax.neurons import LayerState, init_layer, lif_tick
+
+
+class SegmentWords(NamedTuple):
+    """Random words of one segment (uint32).
+
+    visible_clamp: [T, n_visible] Bernoulli words of the visible layer (used where clamped).
+    visible_walk: [T, n_free_visible, walk_words] random-walk words of the free visible neurons.
+    hidden_clamp: [T, n_hidden_total] Bernoulli words of the hidden layer (used by bias neurons).
+    hidden_walk: [T, n_hidden, walk_words] random-walk words of the hidden neurons.
+    """
+
+    visible_clamp: jax.Array
+    visible_walk: jax.Array
+    hidden_clamp: jax.Array
+    hidden_walk: jax.Array
+
+
+class SegmentCarry(NamedTuple):
+    """State carried from tick to tick and from segment to segment.
+
+    visible: LayerState of all n_visible neurons (clamped ones stay at rest).
+    hidden: LayerState of the n_hidden free hidden neurons.
+    visible_spikes, hidden_spikes: bool [n_visible], [n_hidden_total] spikes of the last tick.
+    """
+
+    visible: LayerState
+    hidden: LayerState
+    visible_spikes: jax.Array
+    hidden_spikes: jax.Array
+
+
+def init_carry(spec: Spec) -> SegmentCarry:
+    """Network at rest with no spikes in flight (the start of every image)."""
+    return SegmentCarry(init_layer(spec.n_visible), init_layer(spec.n_hidden),
+                        jnp.zeros((spec.n_visible,), bool), jnp.zeros((spec.n_hidden_total,), bool))
+
+
+def draw_segment_words(key, n_ticks: int, visible_free: tuple[int, int], spec: Spec) -> SegmentWords:
+    """All random words of a segment, drawn in four calls from subkeys of `key`."""
+    keys = jax.random.split(key, 4)
+    n_free = visible_free[1] - visible_free[0]
+    source, n_words = spec.random_source, spec.walk_words
+    return SegmentWords(
+        srbm_random.words(keys[0], (n_ticks, spec.n_visible), source),
+        srbm_random.words(keys[1], (n_ticks, n_free, n_words), source),
+        srbm_random.words(keys[2], (n_ticks, spec.n_hidden_total), source),
+        srbm_random.words(keys[3], (n_ticks, spec.n_hidden, n_words), source),
+    )
+
+
+def synaptic_drive(spikes, rows, chunk: int):
+    """sum_{i: spikes[i]} rows[i, :]  (float32 [n_post]), i.e. spikes @ rows.
+
+    chunk = 0: a dense vector-matrix product. chunk > 0: gather the rows of the spiking neurons,
+    `chunk` at a time, in a while loop that runs ceil(n_spikes / chunk) times, so the cost follows
+    the number of spikes (a few per tick) rather than the layer size.
+    """
+    if chunk == 0:
+        return spikes.astype(rows.dtype) @ rows
+    n_pre = spikes.shape[0]
+    n_chunks = -(-n_pre // chunk)
+    index = jnp.nonzero(spikes, size=n_chunks * chunk, fill_value=n_pre)[0]
+    n_spikes = jnp.sum(spikes, dtype=jnp.int32)
+    padded_rows = jnp.concatenate([rows, jnp.zeros((1, rows.shape[1]), rows.dtype)], axis=0)
+
+    def body(state):
+        position, total = state
+        block = jax.lax.dynamic_slice(index, (position,), (chunk,))
+        return position + chunk, total + jnp.sum(padded_rows[block], axis=0)
+
+    _, total = jax.lax.while_loop(lambda state: state[0] < n_spikes, body,
+                                  (jnp.int32(0), jnp.zeros((rows.shape[1],), rows.dtype)))
+    return total
+
+
+def _lif(state, drive, walk_words, params, spec: Spec):
+    return lif_tick(state, drive, walk_words, params, dt_ms=spec.dt_ms,
+                    flips_per_tick=spec.flips_per_tick, bridge_correction=spec.bridge_correction)
+
+
+def _hidden_tick(hidden: LayerState, drive_hidden, walk_words, clamp_words, p_hidden, params,
+                 spec: Spec):
+    """Hidden layer: free neurons by LIF, bias neurons by Bernoulli. Returns (state, spikes [H])."""
+    hidden, free_spikes = _lif(hidden, drive_hidden, walk_words, params, spec)
+    bias_spikes = srbm_random.bernoulli_from_words(clamp_words[spec.n_hidden:],
+                                                   p_hidden[spec.n_hidden:])
+    return hidden, jnp.concatenate([free_spikes, bias_spikes])
+
+
+def run_clamped_segment(words: SegmentWords, carry: SegmentCarry, weight, p_visible, p_hidden,
+                        params, spec: Spec):
+    """A segment with every visible neuron clamped (data phase).
+
+    Returns (carry, visible raster bool [T, V], hidden raster bool [T, H]).
+    """
+    visible_raster = srbm_random.bernoulli_from_words(words.visible_clamp, p_visible)
+    presynaptic = jnp.concatenate([carry.visible_spikes[None], visible_raster[:-1]], axis=0)
+    drive = params.alpha * (presynaptic.astype(weight.dtype) @ weight[:, :spec.n_hidden])
+
+    def tick(hidden, inputs):
+        drive_hidden, walk_words, clamp_words = inputs
+        return _hidden_tick(hidden, drive_hidden, walk_words, clamp_words, p_hidden, params, spec)
+
+    hidden, hidden_raster = jax.lax.scan(tick, carry.hidden,
+                                         (drive, words.hidden_walk, words.hidden_clamp))
+    carry = SegmentCarry(init_layer(spec.n_visible), hidden, visible_raster[-1], hidden_raster[-1])
+    return carry, visible_raster, hidden_raster
+
+
+def run_free_segment(words: SegmentWords, carry: SegmentCarry, weight, p_visible, p_hidden,
+                     params, spec: Spec, visible_free: tuple[int, int]):
+    """A segment whose visible neurons in [start, stop) are free LIF neurons.
+
+    Returns (carry, visible raster bool [T, V], hidden raster bool [T, H]).
+    """
+    start, stop = visible_free
+    backward_rows = weight[start:stop, :].T          # [H, n_free]: row j = W[free, j]
+    forward_rows = weight[:, :spec.n_hidden]         # [V, n_hidden]
+
+    def tick(carry: SegmentCarry, inputs):
+        visible_clamp, visible_walk, hidden_clamp, hidden_walk = inputs
+        drive_visible = params.alpha * synaptic_drive(carry.hidden_spikes, backward_rows,
+                                                      spec.drive_chunk)
+        drive_hidden = params.alpha * synaptic_drive(carry.visible_spikes, forward_rows,
+                                                     spec.drive_chunk)
+        clamped = srbm_random.bernoulli_from_words(visible_clamp, p_visible)
+        free_state = LayerState(carry.visible.membrane[start:stop],
+                                carry.visible.refractory_left[start:stop])
+        free_state, free_spikes = _lif(free_state, drive_visible, visible_walk, params, spec)
+        visible_spikes = jnp.concatenate([clamped[:start], free_spikes, clamped[stop:]])
+        visible = LayerState(carry.visible.membrane.at[start:stop].set(free_state.membrane),
+                             carry.visible.refractory_left.at[start:stop].set(
+                                 free_state.refractory_left))
+        hidden, hidden_spikes = _hidden_tick(carry.hidden, drive_hidden, hidden_walk, hidden_clamp,
+                                             p_hidden, params, spec)
+        carry = SegmentCarry(visible, hidden, visible_spikes, hidden_spikes)
+        return carry, (visible_spikes, hidden_spikes)
+
+    carry, (visible_raster, hidden_raster) = jax.lax.scan(tick, carry, tuple(words))
+    return carry, visible_raster, hidden_raster
