@@ -1,0 +1,36 @@
+# Two commands on a fresh machine:  `make train` (main job) and `make test` (the test suite).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+WORKDIR ?= runs/default
+
+.PHONY: install train test test-slow bench lint clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# Train and evaluate on MNIST with the embedded default config; prints accuracy, writes plots.
+train: install
+	$(PY) -m experiments.train_mnist --config=experiments/configs/default.py --workdir=$(WORKDIR)
+
+# The default test run (CI runs exactly this): excludes tests marked slow.
+test: install
+	$(PY) -m pytest -q
+
+test-slow: install
+	$(PY) -m pytest -q -m slow
+
+bench: install
+	$(PY) -m benchmarks.throughput
+	$(PY) -m benchmarks.dt_convergence
+
+lint: install
+	$(PY) -m ruff check srbm_jax experiments tests benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache
