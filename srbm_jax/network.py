@@ -123,7 +123,7 @@ def run_clamped_segment(words: SegmentWords, carry: SegmentCarry, weight, p_visi
 
     Returns (carry, visible raster bool [T, V], hidden raster bool [T, H]).
     """
-    visible_raster = srbm_random.bernoulli_from_words(words.visible_clamp, p_visible)
+    visible_raster = srbm_random.bernoulli_from_words(words.visible_clamp, p_visible[None, :])
     presynaptic = jnp.concatenate([carry.visible_spikes[None], visible_raster[:-1]], axis=0)
     drive = params.alpha * (presynaptic.astype(weight.dtype) @ weight[:, :spec.n_hidden])
 

@@ -68,6 +68,9 @@ class GpGmLinear(Device):
 
     def validate(self, params: GpGmParams) -> None:
         check_field(self.levels == 0 or self.levels >= 2, "levels", "0 (off) or >= 2", self.levels)
+        for field in ("g_min", "g_max", "init_mean"):
+            value = np.asarray(getattr(params, field))
+            check_field(np.all(np.isfinite(value)), field, "a finite number", value)
         g_min, g_max = np.asarray(params.g_min), np.asarray(params.g_max)
         check_field(np.all(g_min < g_max), "g_min", f"< g_max = {g_max}", g_min)
         for field in ("set_step", "reset_step", "init_std"):

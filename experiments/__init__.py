@@ -1,0 +1,1 @@
+"""Experiments: thin absl entry points over `srbm_jax.experiment`, with commented configs."""

@@ -1,0 +1,152 @@
+"""srbm_jax.devices: exact GpGmLinear / IdealWeight updates, quantisation, and a smoke test of
+every registered device under jit and vmap."""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import srbm_jax
+from srbm_jax.devices import (
+    DEVICES,
+    GpGmLinear,
+    GpGmParams,
+    GpGmState,
+    IdealParams,
+    IdealState,
+    IdealWeight,
+    make_device,
+    quantise,
+)
+
+
+def _f32(**values):
+    return {k: np.float32(v) for k, v in values.items()}
+
+
+def test_gpgm_ltp_and_ltd_exact_with_clipping():
+    """LTP: Gp += set*n, Gm -= reset*n; LTD: Gp -= reset*n, Gm += set*n; clip to [g_min, g_max]."""
+    device = GpGmLinear()
+    params = GpGmParams(**_f32(set_step=0.01, reset_step=0.02, g_min=0.0, g_max=10.0,
+                               init_mean=5.0, init_std=1.0))
+    counts = jnp.array([[0.0, 1.0, 3.0, 1000.0]], jnp.float32)
+    zeros = jnp.zeros_like(counts)
+    state = GpGmState(jnp.full((1, 4), 5.0, jnp.float32), jnp.full((1, 4), 5.0, jnp.float32))
+    ltp = device.apply(jax.random.key(0), state, counts, zeros, params)
+    np.testing.assert_allclose(ltp.g_plus, [[5.0, 5.01, 5.03, 10.0]], rtol=1e-6)
+    np.testing.assert_allclose(ltp.g_minus, [[5.0, 4.98, 4.94, 0.0]], rtol=1e-6)
+    ltd = device.apply(jax.random.key(0), state, zeros, counts, params)
+    np.testing.assert_allclose(ltd.g_plus, [[5.0, 4.98, 4.94, 0.0]], rtol=1e-6)
+    np.testing.assert_allclose(ltd.g_minus, [[5.0, 5.01, 5.03, 10.0]], rtol=1e-6)
+    np.testing.assert_allclose(device.read(ltp, params), ltp.g_plus - ltp.g_minus, rtol=1e-6)
+
+
+def test_gpgm_clip_to_custom_bounds():
+    device = GpGmLinear()
+    params = GpGmParams(**_f32(set_step=0.5, reset_step=0.5, g_min=1.0, g_max=3.0, init_mean=2.0,
+                               init_std=0.1))
+    state = GpGmState(jnp.array([[2.0, 2.9]]), jnp.array([[2.0, 1.2]]))
+    new = device.apply(None, state, jnp.array([[1.0, 1.0]]), jnp.zeros((1, 2)), params)
+    np.testing.assert_allclose(new.g_plus, [[2.5, 3.0]])
+    np.testing.assert_allclose(new.g_minus, [[1.5, 1.0]])
+
+
+def test_quantise_levels_exact():
+    values = jnp.array([0.0, 0.4, 2.6, 4.49, 9.96, 10.0], jnp.float32)
+    np.testing.assert_allclose(quantise(values, 0.0, 10.0, 11), [0, 0, 3, 4, 10, 10], atol=1e-6)
+    np.testing.assert_array_equal(quantise(values, 0.0, 10.0, 0), values)
+    # 3 levels on [2, 4]: {2, 3, 4}.
+    np.testing.assert_allclose(quantise(jnp.array([2.2, 2.6, 3.4, 3.9]), 2.0, 4.0, 3),
+                               [2.0, 3.0, 3.0, 4.0], atol=1e-6)
+
+
+def test_gpgm_read_quantises_each_device_but_stores_analog():
+    device = GpGmLinear(levels=11)
+    params = GpGmParams(**_f32(set_step=0.3, reset_step=0.3, g_min=0.0, g_max=10.0,
+                               init_mean=5.0, init_std=1.0))
+    state = GpGmState(jnp.array([[4.6, 7.2]]), jnp.array([[2.4, 7.4]]))
+    np.testing.assert_allclose(device.read(state, params), [[5.0 - 2.0, 7.0 - 7.0]], atol=1e-6)
+    new = device.apply(None, state, jnp.array([[1.0, 0.0]]), jnp.zeros((1, 2)), params)
+    np.testing.assert_allclose(new.g_plus, [[4.9, 7.2]], rtol=1e-6)   # analog state keeps 0.3
+    np.testing.assert_allclose(device.read(new, params), [[5.0 - 2.0, 0.0]], atol=1e-6)
+
+
+def test_ideal_weight_update_exact():
+    device = IdealWeight()
+    params = IdealParams(learning_rate=np.float32(0.25), init_std=np.float32(1.0))
+    state = IdealState(jnp.array([[1.0, -2.0, 0.0]], jnp.float32))
+    new = device.apply(None, state, jnp.array([[2.0, 0.0, 100.0]]), jnp.array([[1.0, 4.0, 0.0]]),
+                       params)
+    np.testing.assert_allclose(new.weight, [[1.25, -3.0, 25.0]])  # unbounded
+    np.testing.assert_array_equal(device.read(new, params), new.weight)
+
+
+# init statistics: 200 x 200 = 40000 samples; mean SE = std / 200, std SE ~ std / sqrt(2 * 40000).
+# 5 standard errors (false failure ~ 6e-7). GpGm clipping at [0, 10] is 4.7 sigma away: negligible.
+N_SE = 5.0
+INIT_SHAPE = (200, 200)
+
+
+def test_gpgm_init_statistics_and_bounds():
+    device = GpGmLinear()
+    params = device.default_params()
+    state = device.init(jax.random.key(1), *INIT_SHAPE, params)
+    n = INIT_SHAPE[0] * INIT_SHAPE[1]
+    for g in (np.asarray(state.g_plus), np.asarray(state.g_minus)):
+        assert g.min() >= 0.0 and g.max() <= 10.0
+        assert abs(g.mean() - 5.0) < N_SE * 1.06 / np.sqrt(n)
+        assert abs(g.std() - 1.06) < N_SE * 1.06 / np.sqrt(2 * n)
+    assert not np.array_equal(state.g_plus, state.g_minus)
+
+
+def test_ideal_init_statistics():
+    device = IdealWeight()
+    params = device.default_params()
+    w = np.asarray(device.init(jax.random.key(2), *INIT_SHAPE, params).weight)
+    std = 1.06 * np.sqrt(2.0)
+    n = w.size
+    assert abs(w.mean()) < N_SE * std / np.sqrt(n)
+    assert abs(w.std() - std) < N_SE * std / np.sqrt(2 * n)
+
+
+def test_make_device():
+    assert make_device("gpgm_linear", levels=128) == GpGmLinear(levels=128)
+    assert make_device("ideal") == IdealWeight()
+    with pytest.raises(ValueError, match="device"):
+        make_device("nope")
+
+
+@pytest.mark.parametrize("name", sorted(DEVICES))
+def test_every_device_under_jit_and_vmap(name):
+    device = make_device(name)
+    params = srbm_jax.default_params(srbm_jax.Spec(device=device)).device
+    device.validate(params)
+    n_v, n_h, n_keys = 7, 5, 3
+    keys = jax.random.split(jax.random.key(3), n_keys)
+
+    @jax.jit
+    def run(key):
+        k_init, k_apply = jax.random.split(key)
+        state = device.init(k_init, n_v, n_h, params)
+        counts = jax.random.randint(k_apply, (n_v, n_h), 0, 5).astype(jnp.float32)
+        before = device.read(state, params)
+        state = device.apply(k_apply, state, counts, jnp.zeros_like(counts), params)
+        middle = device.read(state, params)
+        state = device.apply(k_apply, state, jnp.zeros_like(counts), counts, params)
+        return before, middle, device.read(state, params), state
+
+    before, middle, after, state = jax.vmap(run)(keys)
+    for array in (before, middle, after, *jax.tree_util.tree_leaves(state)):
+        assert array.shape[0] == n_keys
+        assert np.all(np.isfinite(np.asarray(array)))
+    assert before.shape == (n_keys, n_v, n_h) and before.dtype == jnp.float32
+    # Potentiation never lowers and depression never raises a weight.
+    assert np.all(np.asarray(middle) >= np.asarray(before) - 1e-6)
+    assert np.all(np.asarray(after) <= np.asarray(middle) + 1e-6)
+    # Different keys give different initial states.
+    assert not np.array_equal(before[0], before[1])
+    # vmap equals the per-key call.
+    single = run(keys[1])
+    np.testing.assert_array_equal(single[0], before[1])
+    np.testing.assert_array_equal(single[2], after[1])

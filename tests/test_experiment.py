@@ -1,0 +1,273 @@
+"""Tests for srbm_jax.experiment, srbm_jax.analysis and experiments/: a tiny network on a tiny
+synthetic MNIST-like data set (40 train / 20 test images), written as the npz cache in a tmp dir."""
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import jax
+import numpy as np
+import pytest
+
+import srbm_jax
+from experiments.configs import default, smoke
+from srbm_jax import analysis, checkpoint, experiment
+from srbm_jax.data import mnist
+
+TINY_COUNTS = {"train": (4,) * 10, "test": (2,) * 10}
+TINY_MODEL = {"n_label": 10, "n_visible_bias": 2, "n_hidden": 16, "n_hidden_bias": 2,
+              "transition_data_ms": 2.0, "data_ms": 8.0, "transition_model_ms": 2.0,
+              "model_ms": 8.0, "inference_ms": 10.0, "train_size": 40, "test_size": 20,
+              "chunk_size": 10, "eval_batch_size": 20, "checkpoint_every_images": 0,
+              "data_source": "npz"}
+
+
+def synthetic_mnist(seed=0):
+    """Per-class bar patterns with noise: a crude, learnable stand-in for MNIST."""
+    rng = np.random.default_rng(seed)
+    arrays = {}
+    for split, counts in TINY_COUNTS.items():
+        labels = rng.permutation(np.repeat(np.arange(10), counts)).astype(np.int32)
+        images = rng.integers(0, 60, (len(labels), 28, 28)).astype(np.uint8)
+        for image, label in zip(images, labels):
+            image[4 + 2 * label: 7 + 2 * label, 3:25] = 230  # a horizontal bar per class
+            image[3:25, 4 + 2 * label: 7 + 2 * label] = 200  # and a vertical one
+        arrays[f"{split}_images"], arrays[f"{split}_labels"] = images, labels
+    return arrays
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(mnist, "LABEL_COUNTS", TINY_COUNTS)
+        mnist._write_npz(directory / mnist.CACHE_NAME,
+                         mnist.MnistSplits(**synthetic_mnist(), source="npz"))
+    return directory
+
+
+@pytest.fixture(autouse=True)
+def tiny_mnist(cache, monkeypatch):
+    monkeypatch.setattr(mnist, "LABEL_COUNTS", TINY_COUNTS)
+    monkeypatch.setenv("SRBM_JAX_CACHE", str(cache))
+    monkeypatch.setattr(mnist, "_load_tfds", lambda: (_ for _ in ()).throw(ImportError("off")))
+
+
+def tiny_config(**changes):
+    config = default.get_config()
+    config.update({**TINY_MODEL, **changes})
+    return config
+
+
+def run(config, workdir, resume=False):
+    return experiment.train_and_evaluate(config, workdir, resume=resume, verbose=False)
+
+
+def checkpoint_leaves(workdir):
+    leaves, metadata = checkpoint.load(Path(workdir) / experiment.CHECKPOINT_NAME)
+    return leaves, metadata
+
+
+def assert_same_run(a, b, epochs):
+    """Same final checkpoint (bit for bit) and the same per-epoch results."""
+    leaves_a, meta_a = checkpoint_leaves(a)
+    leaves_b, meta_b = checkpoint_leaves(b)
+    assert (meta_a["epoch"], meta_a["next_image"]) == (meta_b["epoch"], meta_b["next_image"])
+    assert len(leaves_a) == len(leaves_b)
+    for x, y in zip(leaves_a, leaves_b):
+        assert x.dtype == y.dtype and np.array_equal(x, y)
+    records_a = analysis.read_metrics(Path(a) / experiment.METRICS_NAME)
+    records_b = analysis.read_metrics(Path(b) / experiment.METRICS_NAME)
+    assert [r["epoch"] for r in records_a] == [r["epoch"] for r in records_b] == list(
+        range(1, epochs + 1))
+    timing = {"wall_s", "images_per_s", "eval_wall_s", "eval_images_per_s", "resumed_at_image"}
+    for ra, rb in zip(records_a, records_b):
+        assert {k: v for k, v in ra.items() if k not in timing} == \
+               {k: v for k, v in rb.items() if k not in timing}
+
+
+@pytest.fixture(scope="module")
+def straight(tmp_path_factory, cache):
+    """An uninterrupted 2-epoch run, shared by the resume tests."""
+    workdir = tmp_path_factory.mktemp("straight")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(mnist, "LABEL_COUNTS", TINY_COUNTS)
+        mp.setenv("SRBM_JAX_CACHE", str(cache))
+        summary = run(tiny_config(epochs=2), workdir)
+    return workdir, summary
+
+
+# ---- config ----------------------------------------------------------------------------------
+def test_every_default_config_field_is_commented():
+    source = Path(default.__file__).read_text()
+    assigned = re.findall(r"^\s*config\.(\w+) = [^\n]*$", source, re.MULTILINE)
+    assert set(assigned) == set(default.get_config().keys())
+    for line in source.splitlines():
+        if re.match(r"^\s*config\.\w+ = ", line):
+            assert "  # " in line and re.search(r"\((IBM|seed|ours)", line), line
+
+
+@pytest.mark.parametrize("get_config", [default.get_config, smoke.get_config])
+def test_configs_build_valid_spec_and_params(get_config):
+    config = get_config()
+    spec, params = experiment.spec_and_params(config)
+    assert spec.n_data == 784 and spec.n_hidden == config.n_hidden
+    assert isinstance(spec.device, srbm_jax.GpGmLinear)
+    assert float(params.device.set_step) == pytest.approx(config.set_step)
+
+
+def test_ideal_device_mapping():
+    config = default.get_config()
+    config.device = "ideal"
+    spec, params = experiment.spec_and_params(config)
+    assert isinstance(spec.device, srbm_jax.IdealWeight)
+    assert float(params.device.learning_rate) == pytest.approx(0.02)
+    assert float(params.device.init_std) == pytest.approx(1.06 * np.sqrt(2), rel=1e-6)
+
+
+@pytest.mark.parametrize("field, value", [
+    ("train_size", 0), ("epochs", 0), ("batch_size", 0), ("seed", -1), ("data_source", "web"),
+    ("device", "memristor"), ("n_label", 15), ("n_hidden", 0), ("data_ms", 0.5),
+    ("spike_rate_hz", 5000.0), ("input_threshold", 2.0), ("membrane_tau_ms", 0.0),
+    ("set_step", -0.01), ("init_std", -1.0), ("g_min", 20.0), ("device_levels", 1),
+    ("input_coding", "latency"), ("checkpoint_every_images", -1)])
+def test_config_errors_name_the_field(field, value):
+    config = default.get_config()
+    config[field] = value
+    with pytest.raises(ValueError, match=rf"^config\.{field}:"):
+        experiment.spec_and_params(config)
+
+
+def test_train_size_larger_than_data_set(tmp_path):
+    with pytest.raises(ValueError, match=r"config\.train_size"):
+        run(tiny_config(train_size=41), tmp_path)
+
+
+# ---- end to end ----------------------------------------------------------------------------------
+def test_end_to_end_outputs(straight):
+    workdir, summary = straight
+    records = analysis.read_metrics(workdir / experiment.METRICS_NAME)
+    assert len(records) == 2 and summary["metrics"] == records
+    expected = {"epoch", "train_images", "wall_s", "images_per_s", "eval_images_per_s",
+                "test_accuracy", "hidden_rate_data", "hidden_rate_model", "data_rate_model",
+                "label_rate_model", "potentiation_events", "depression_events", "weight_mean",
+                "weight_std", "weight_min", "weight_max", "fraction_at_g_min", "fraction_at_g_max"}
+    for record in records:
+        assert expected <= set(record)
+        assert record["train_images"] == 40 and 0 <= record["test_accuracy"] <= 1
+        assert all(np.isfinite(record[k]) for k in expected - {"epoch"})
+        assert record["potentiation_events"] > 0 and record["depression_events"] > 0
+    assert summary["final_test_accuracy"] == records[-1]["test_accuracy"]
+    assert summary["best_test_accuracy"] == max(r["test_accuracy"] for r in records)
+    for name in experiment.PLOTS:
+        assert (workdir / name).stat().st_size > 1000, name
+    metadata = checkpoint.read_metadata(workdir / experiment.CHECKPOINT_NAME)
+    assert (metadata["epoch"], metadata["next_image"]) == (2, 0)
+    assert metadata["config"]["n_hidden"] == 16
+    assert json.loads((workdir / "config.json").read_text())["train_size"] == 40
+    assert not [p for p in workdir.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_resume_after_an_epoch_equals_straight_run(straight, tmp_path):
+    run(tiny_config(epochs=1), tmp_path)
+    summary = run(tiny_config(epochs=2), tmp_path, resume=True)
+    assert_same_run(straight[0], tmp_path, epochs=2)
+    assert summary["final_test_accuracy"] == straight[1]["final_test_accuracy"]
+
+
+def test_resume_mid_epoch_equals_straight_run(straight, tmp_path, monkeypatch):
+    """Kill the run after 30 images of epoch 2 (checkpoints every 10), then resume."""
+    config = tiny_config(epochs=2, checkpoint_every_images=10)
+    calls = []
+    real_train_epoch = srbm_jax.train_epoch
+
+    def killed_after_three_calls_in_epoch_2(*args, **kwargs):
+        if kwargs["epoch"] == 1:
+            calls.append(kwargs["start"])
+            if len(calls) > 3:
+                raise KeyboardInterrupt
+        return real_train_epoch(*args, **kwargs)
+
+    monkeypatch.setattr(srbm_jax, "train_epoch", killed_after_three_calls_in_epoch_2)
+    with pytest.raises(KeyboardInterrupt):
+        run(config, tmp_path)
+    monkeypatch.setattr(srbm_jax, "train_epoch", real_train_epoch)
+    metadata = checkpoint.read_metadata(tmp_path / experiment.CHECKPOINT_NAME)
+    assert (metadata["epoch"], metadata["next_image"]) == (1, 30)
+    assert len(analysis.read_metrics(tmp_path / experiment.METRICS_NAME)) == 1
+    run(config, tmp_path, resume=True)
+    assert_same_run(straight[0], tmp_path, epochs=2)
+
+
+def test_resume_refuses_a_different_config(straight, tmp_path):
+    run(tiny_config(epochs=1), tmp_path)
+    with pytest.raises(ValueError, match=r"set_step \(0\.01 -> 0\.02\)"):
+        run(tiny_config(epochs=2, set_step=0.02), tmp_path, resume=True)
+    with pytest.raises(ValueError, match="already holds a checkpoint"):
+        run(tiny_config(epochs=2), tmp_path)
+
+
+def test_resume_without_checkpoint_starts_fresh(tmp_path):
+    summary = run(tiny_config(epochs=1), tmp_path, resume=True)
+    assert summary["epochs"] == 1
+
+
+# ---- analysis --------------------------------------------------------------------------------
+def test_spike_raster_reproduces_a_training_image():
+    """The raster's rates equal the statistics train_image computes for the same key and state."""
+    config = tiny_config()
+    spec, params = experiment.spec_and_params(config)
+    state = srbm_jax.init_device(jax.random.key(0), params, spec)
+    arrays = synthetic_mnist()
+    pixels, label = arrays["train_images"][3].reshape(-1), int(arrays["train_labels"][3])
+    key = srbm_jax.image_key(jax.random.key(1), 0, 3)
+    raster = analysis.spike_raster(key, state, pixels, label, params, spec)
+    train_image = jax.jit(srbm_jax.train_image, static_argnames="spec")
+    _, stats = train_image(key, state, np.float32(pixels) / 255, np.int32(label), params,
+                                    spec)
+    n_data_ticks = spec.ticks(spec.transition_data_ms + spec.data_ms)
+    seconds = n_data_ticks * spec.dt_ms * 1e-3
+    hidden_data = raster.hidden[:n_data_ticks, : spec.n_hidden].sum() / (spec.n_hidden * seconds)
+    label_model = raster.visible[n_data_ticks:, spec.label_slice].sum() / (
+        spec.n_label * (raster.visible.shape[0] - n_data_ticks) * spec.dt_ms * 1e-3)
+    assert float(stats.hidden_rate_data) == pytest.approx(hidden_data, rel=1e-6)
+    assert float(stats.label_rate_model) == pytest.approx(label_model, rel=1e-6)
+    assert raster.visible.shape == (n_data_ticks + spec.ticks(spec.transition_model_ms +
+                                                              spec.model_ms), spec.n_visible)
+    assert raster.boundaries_ms == (2.0, 10.0, 12.0, 20.0)
+
+
+def test_progress_prints_about_every_ten_percent():
+    stream = io.StringIO()
+    progress = experiment.Progress("train", 100, stream=stream)
+    for done in range(5, 101, 5):
+        progress(done, 100)
+    lines = stream.getvalue().splitlines()
+    assert 9 <= len(lines) <= 11
+    assert lines[-1].startswith("train: 100/100 (100 %)") and "images/s" in lines[-1]
+
+
+# ---- the absl entry point -----------------------------------------------------------------------
+def test_entry_point(tmp_path, capsys, monkeypatch):
+    import sys
+
+    from absl import flags
+
+    from experiments import train_mnist
+
+    values = {**TINY_MODEL, "seed": 5}
+    argv = ["train_mnist", f"--config={default.__file__}", f"--workdir={tmp_path}",
+            *[f"--config.{k}={v}" for k, v in values.items()]]
+    monkeypatch.setattr(sys, "argv", argv)  # config_flags finds --config.<field> in sys.argv
+    flags.FLAGS.unparse_flags()
+    flags.FLAGS(argv)
+    try:
+        assert flags.FLAGS.config.n_hidden == 16 and flags.FLAGS.config.seed == 5
+        train_mnist.main(["train_mnist"])
+    finally:
+        flags.FLAGS.unparse_flags()
+    out = capsys.readouterr().out
+    assert "final test accuracy" in out and str(tmp_path) in out
+    assert len(analysis.read_metrics(tmp_path / experiment.METRICS_NAME)) == 1
