@@ -17,7 +17,6 @@ import json
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from absl import app, flags
 
 import srbm_jax

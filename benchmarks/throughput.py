@@ -20,11 +20,11 @@ import time
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from absl import app, flags
 
 import srbm_jax
 from srbm_jax import train as train_lib
+from srbm_jax.data import synthetic_digits
 from srbm_jax.schedule import inference_segment, training_segments
 
 FLAGS = flags.FLAGS
@@ -37,18 +37,6 @@ flags.DEFINE_list("networks", ["1", "2", "4", "8", "16"], "vmapped network count
 flags.DEFINE_integer("network_images", 50, "Images per network in the vmapped measurement.")
 flags.DEFINE_integer("drive_chunk", 0, "Spec.drive_chunk (0 = dense drive).")
 flags.DEFINE_string("random_source", "hash", "Spec.random_source.")
-
-
-def synthetic_digits(n: int, spec: srbm_jax.Spec, seed: int = 0):
-    """Blob images with about 19 % of pixels >= 0.5 (like MNIST) and random labels."""
-    rng = np.random.default_rng(seed)
-    side = int(round(np.sqrt(spec.n_data)))
-    yy, xx = np.mgrid[:side, :side]
-    centres = rng.uniform(side * 0.3, side * 0.7, (n, 2))
-    radius = rng.uniform(side * 0.2, side * 0.3, n)
-    distance = np.hypot(yy[None] - centres[:, 0, None, None], xx[None] - centres[:, 1, None, None])
-    images = np.clip(1.5 - distance / radius[:, None, None], 0, 1).reshape(n, -1)[:, :spec.n_data]
-    return images.astype(np.float32), rng.integers(0, 10, n).astype(np.int32)
 
 
 def peak_rss_mb() -> float:
@@ -87,7 +75,7 @@ def main(argv):
     spec = srbm_jax.Spec(drive_chunk=FLAGS.drive_chunk, random_source=FLAGS.random_source)
     params = srbm_jax.default_params(spec)
     train_ticks = sum(segment.n_ticks for segment in training_segments(spec))
-    pixels, labels = synthetic_digits(max(FLAGS.images, FLAGS.test_images), spec)
+    pixels, labels = synthetic_digits(max(FLAGS.images, FLAGS.test_images), spec.n_data)
 
     if "online" in FLAGS.modes:
         seconds, n = time_training(spec, params, pixels[:FLAGS.images], labels[:FLAGS.images], 1)

@@ -7,9 +7,8 @@
     spike_raster(key, device_state, pixels, label, params, spec)  -> SpikeRaster
     plot_raster(raster, spec, out)                       visible and hidden spikes vs time
 
-`spike_raster` re-runs one image of on-line training exactly as `srbm_jax.train.train_images` does
-with a batch of one (same key split, same segments, the potentiation applied before the model
-segment), but keeps the rasters that training discards. With `key = image_key(root, e, n)` and the
+`spike_raster` re-runs one image of on-line training with `srbm_jax.train.train_images`
+(`keep_rasters=True`) and keeps the rasters that training discards. With `key = image_key(root, e, n)` and the
 device state before image n it reproduces that image's spikes (tests/test_experiment.py checks the
 rates against `train_image`'s statistics).
 """
@@ -29,9 +28,10 @@ import numpy as np
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # after selecting the backend
 
-from srbm_jax import encoding, network, plasticity
+from srbm_jax import encoding
 from srbm_jax.config import Spec
 from srbm_jax.schedule import training_segments
+from srbm_jax.train import train_images
 
 
 def read_metrics(path) -> list[dict]:
@@ -54,7 +54,7 @@ def plot_accuracy(records: list[dict], out) -> Path:
     points = [(r["epoch"], r["test_accuracy"]) for r in records if r.get("test_accuracy") is not None]
     fig, ax = plt.subplots(figsize=(5, 3.5))
     if points:
-        epochs, accuracy = zip(*points)
+        epochs, accuracy = zip(*points, strict=False)
         ax.plot(epochs, 100 * np.asarray(accuracy), "o-")
         for e, a in points:
             ax.annotate(f"{100 * a:.1f}", (e, 100 * a), textcoords="offset points", xytext=(0, 6),
@@ -128,39 +128,11 @@ class SpikeRaster(NamedTuple):
     boundaries_ms: tuple[float, float, float, float]
 
 
-def _one_image(key, device_state, pixels, label, params, spec: Spec):
-    """Rasters of one image, mirroring `train.train_images` (its body, without the statistics)."""
-    device = spec.device
-    data, model = training_segments(spec)
-    key_data, key_model, key_ltp, _ = jax.random.split(key, 4)
-    width = spec.ticks(spec.pulse_width_ms)
-    p_hidden = encoding.hidden_probabilities(params, spec)
-
-    weight = device.read(device_state, params.device)
-    words = network.draw_segment_words(key_data, data.n_ticks, data.visible_free, spec)
-    carry, visible_data, hidden_data = network.run_clamped_segment(
-        words, network.init_carry(spec), weight,
-        encoding.visible_probabilities(pixels, label, params, spec), p_hidden, params, spec)
-    potentiation, _ = plasticity.coincidence_counts(
-        plasticity.pulse_open(visible_data, width),
-        plasticity.delayed(hidden_data, data.event_delay), data.gate)
-    device_state = device.apply(key_ltp, device_state, potentiation,
-                                jnp.zeros_like(potentiation), params.device)
-
-    weight = device.read(device_state, params.device)
-    words = network.draw_segment_words(key_model, model.n_ticks, model.visible_free, spec)
-    _, visible_model, hidden_model = network.run_free_segment(
-        words, carry, weight, encoding.visible_probabilities(pixels, None, params, spec), p_hidden,
-        params, spec, model.visible_free)
-    return (jnp.concatenate([visible_data, visible_model]),
-            jnp.concatenate([hidden_data, hidden_model]))
-
-
 @functools.partial(jax.jit, static_argnames=("spec",))
 def _raster_batch(keys, device_state, pixels, labels, params, spec: Spec):
-    # vmapped over a batch of one, like train_images, so that XLA computes the same floats.
-    return jax.vmap(_one_image, in_axes=(0, None, 0, 0, None, None))(keys, device_state, pixels,
-                                                                     labels, params, spec)
+    _, _, rasters = train_images(keys, device_state, pixels, labels, params, spec,
+                                 keep_rasters=True)
+    return rasters
 
 
 def spike_raster(key, device_state, pixels, label, params, spec: Spec) -> SpikeRaster:
@@ -200,7 +172,7 @@ def plot_raster(raster: SpikeRaster, spec: Spec, out, label: int | None = None) 
                 fontsize=7, va="bottom" if what == "bias" else "center")
     start = 0.0
     for end, name in zip(raster.boundaries_ms, ("transition", "data (LTP)", "transition",
-                                                 "model (LTD)")):
+                                                 "model (LTD)"), strict=False):
         top.text((start + end) / 2, 1.01, name, transform=top.get_xaxis_transform(), ha="center",
                  va="bottom", fontsize=8)
         start = end

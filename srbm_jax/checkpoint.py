@@ -123,7 +123,7 @@ def load(path, like: Any = None) -> tuple[Any, dict]:
     if str(like_def) != header["treedef"] or len(like_leaves) != len(leaves):
         raise ValueError(f"checkpoint {path}: tree structure {header['treedef']} does not match the "
                          f"expected {like_def}")
-    for i, (leaf, expected) in enumerate(zip(leaves, like_leaves)):
+    for i, (leaf, expected) in enumerate(zip(leaves, like_leaves, strict=False)):
         expected = np.asarray(expected) if not hasattr(expected, "dtype") else expected
         if leaf.shape != tuple(expected.shape) or leaf.dtype != np.dtype(expected.dtype):
             raise ValueError(f"checkpoint {path}: leaf {i} is {leaf.dtype}{list(leaf.shape)}, "

@@ -111,7 +111,7 @@ class Spec:
         """uint32 words drawn per neuron per tick: the coin flips plus 24 bits for the bridge."""
         return max(1, math.ceil((self.flips_per_tick + 24) / 32))
 
-    def replace(self, **changes: Any) -> "Spec":
+    def replace(self, **changes: Any) -> Spec:
         return dataclasses.replace(self, **changes)
 
 

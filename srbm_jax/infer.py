@@ -9,7 +9,7 @@ to the lower class). Weights are fixed, so test images are independent and run s
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp

@@ -15,7 +15,8 @@ Delta w = Delta w_data + Delta w_model = v_data h_data - v_model h_model (eCD, N
 from __future__ import annotations
 
 import functools
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -83,14 +84,16 @@ def _batched_counts(visible_open, events, gate):
                                          events.reshape(batch * n_ticks, -1), tiled_gate)
 
 
-def train_images(keys, device_state, pixels, labels, params, spec: Spec):
+def train_images(keys, device_state, pixels, labels, params, spec: Spec, keep_rasters: bool = False):
     """Train on B images that share the weights; B = 1 is on-line eCD.
 
     Args:
       keys: [B] image keys (`image_key`); device_state: the synapse device state (`spec.device`);
       pixels: float32 [B, n_data] in [0, 1]; labels: int32 [B] in 0..9.
+      keep_rasters: (static) also return the spike rasters of the whole image.
     Returns:
-      (device_state, ImageStats with leaves [B]).
+      (device_state, ImageStats with leaves [B]), plus, with keep_rasters, (visible bool
+      [B, T, n_visible], hidden bool [B, T, n_hidden_total]) over both segments (T ticks).
 
     The B images run side by side through the data segment with the same weights; their
     potentiation counts are summed and applied; then the B model segments run with the updated
@@ -149,6 +152,10 @@ def train_images(keys, device_state, pixels, labels, params, spec: Spec):
         potentiation_events=jnp.full(keys.shape, jnp.sum(potentiation) / keys.shape[0]),
         depression_events=jnp.full(keys.shape, jnp.sum(depression) / keys.shape[0]),
     )
+    if keep_rasters:
+        rasters = (jnp.concatenate([visible_data, visible_model], axis=1),
+                   jnp.concatenate([hidden_data, hidden_model], axis=1))
+        return device_state, stats, rasters
     return device_state, stats
 
 

@@ -29,7 +29,7 @@ def assert_tree_equal(got, expected):
     got_leaves, got_def = jax.tree_util.tree_flatten(got)
     exp_leaves, exp_def = jax.tree_util.tree_flatten(expected)
     assert got_def == exp_def
-    for g, e in zip(got_leaves, exp_leaves):
+    for g, e in zip(got_leaves, exp_leaves, strict=False):
         assert g.dtype == e.dtype and g.shape == e.shape and np.array_equal(g, e)
 
 

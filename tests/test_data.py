@@ -58,7 +58,7 @@ def write_idx_dir(d, arrays, gz=False):
 
 def csv_bytes(images, labels):
     header = "label," + ",".join(f"{r}x{c}" for r in range(1, 29) for c in range(1, 29))
-    rows = [",".join(map(str, [lbl, *img.ravel().tolist()])) for img, lbl in zip(images, labels)]
+    rows = [",".join(map(str, [lbl, *img.ravel().tolist()])) for img, lbl in zip(images, labels, strict=False)]
     return ("\r\n".join([header, *rows]) + "\r\n").encode()
 
 

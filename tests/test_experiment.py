@@ -31,7 +31,7 @@ def synthetic_mnist(seed=0):
     for split, counts in TINY_COUNTS.items():
         labels = rng.permutation(np.repeat(np.arange(10), counts)).astype(np.int32)
         images = rng.integers(0, 60, (len(labels), 28, 28)).astype(np.uint8)
-        for image, label in zip(images, labels):
+        for image, label in zip(images, labels, strict=False):
             image[4 + 2 * label: 7 + 2 * label, 3:25] = 230  # a horizontal bar per class
             image[3:25, 4 + 2 * label: 7 + 2 * label] = 200  # and a vertical one
         arrays[f"{split}_images"], arrays[f"{split}_labels"] = images, labels
@@ -76,14 +76,14 @@ def assert_same_run(a, b, epochs):
     leaves_b, meta_b = checkpoint_leaves(b)
     assert (meta_a["epoch"], meta_a["next_image"]) == (meta_b["epoch"], meta_b["next_image"])
     assert len(leaves_a) == len(leaves_b)
-    for x, y in zip(leaves_a, leaves_b):
+    for x, y in zip(leaves_a, leaves_b, strict=False):
         assert x.dtype == y.dtype and np.array_equal(x, y)
     records_a = analysis.read_metrics(Path(a) / experiment.METRICS_NAME)
     records_b = analysis.read_metrics(Path(b) / experiment.METRICS_NAME)
     assert [r["epoch"] for r in records_a] == [r["epoch"] for r in records_b] == list(
         range(1, epochs + 1))
     timing = {"wall_s", "images_per_s", "eval_wall_s", "eval_images_per_s", "resumed_at_image"}
-    for ra, rb in zip(records_a, records_b):
+    for ra, rb in zip(records_a, records_b, strict=False):
         assert {k: v for k, v in ra.items() if k not in timing} == \
                {k: v for k, v in rb.items() if k not in timing}
 

@@ -165,7 +165,7 @@ def test_draw_segment_words_shapes_and_determinism():
     assert words.hidden_clamp.shape == (7, 14)
     assert words.hidden_walk.shape == (7, 12, 4)
     again = network.draw_segment_words(jax.random.key(5), 7, MODEL_FREE, spec)
-    for a, b in zip(words, again):
+    for a, b in zip(words, again, strict=False):
         np.testing.assert_array_equal(a, b)
     other = network.draw_segment_words(jax.random.key(6), 7, MODEL_FREE, spec)
     assert not np.array_equal(words.hidden_walk, other.hidden_walk)

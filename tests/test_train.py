@@ -41,13 +41,13 @@ def test_same_key_bit_identical_different_key_differs():
     a, stats_a = run(jax.random.key(1))
     b, stats_b = run(jax.random.key(1))
     c, _ = run(jax.random.key(2))
-    for x, y in zip(_leaves(a), _leaves(b)):
+    for x, y in zip(_leaves(a), _leaves(b), strict=False):
         np.testing.assert_array_equal(x, y)
-    for x, y in zip(_leaves(stats_a), _leaves(stats_b)):
+    for x, y in zip(_leaves(stats_a), _leaves(stats_b), strict=False):
         np.testing.assert_array_equal(x, y)
-    assert any(not np.array_equal(x, y) for x, y in zip(_leaves(a), _leaves(c)))
+    assert any(not np.array_equal(x, y) for x, y in zip(_leaves(a), _leaves(c), strict=False))
     # Training changed the device and events were counted in both phases.
-    assert any(not np.array_equal(x, y) for x, y in zip(_leaves(a), _leaves(state0)))
+    assert any(not np.array_equal(x, y) for x, y in zip(_leaves(a), _leaves(state0), strict=False))
     assert np.all(np.asarray(stats_a.potentiation_events) > 0)
     assert np.all(np.asarray(stats_a.depression_events) > 0)
     assert stats_a.hidden_rate_data.shape == (N_IMAGES, 1)
@@ -65,7 +65,7 @@ def test_chunking_does_not_change_the_result():
                                    params, spec)
     part, _ = srbm_jax.train_chunk(root, part, pixels[1:], labels[1:], indices[1:], epoch, params,
                                    spec)
-    for x, y in zip(_leaves(whole), _leaves(part)):
+    for x, y in zip(_leaves(whole), _leaves(part), strict=False):
         np.testing.assert_array_equal(x, y)
 
 
@@ -86,9 +86,9 @@ def test_vmap_over_keys_equals_loop():
     for i in range(n_keys):
         state_i = jax.tree_util.tree_map(lambda x, i=i: x[i], states)
         single, single_stats = one(roots[i], state_i)
-        for x, y in zip(_leaves(single), _leaves(batched)):
+        for x, y in zip(_leaves(single), _leaves(batched), strict=False):
             np.testing.assert_allclose(x, y[i], rtol=0, atol=1e-6)
-        for x, y in zip(_leaves(single_stats), _leaves(batched_stats)):
+        for x, y in zip(_leaves(single_stats), _leaves(batched_stats), strict=False):
             np.testing.assert_allclose(x, y[i], rtol=0, atol=1e-6)
     assert not np.allclose(_leaves(batched)[0][0], _leaves(batched)[0][1])
 
@@ -129,7 +129,7 @@ def test_train_epoch_matches_train_chunk_and_reports_stats():
                                               progress=lambda d, t: done.append((d, t)))
     chunk_state, _ = srbm_jax.train_chunk(jax.random.key(4), state0, pixels, labels, indices,
                                           jnp.int32(0), params, spec)
-    for x, y in zip(_leaves(epoch_state), _leaves(chunk_state)):
+    for x, y in zip(_leaves(epoch_state), _leaves(chunk_state), strict=False):
         np.testing.assert_array_equal(x, y)
     assert done == [(N_IMAGES, N_IMAGES)]
     assert set(stats) == set(srbm_jax.ImageStats._fields)

