@@ -137,34 +137,53 @@ def run_clamped_segment(words: SegmentWords, carry: SegmentCarry, weight, p_visi
     return carry, visible_raster, hidden_raster
 
 
+def segment_rows(weight, spec: Spec, visible_free: tuple[int, int]):
+    """(backward_rows [H, n_free] with row j = W[free, j], forward_rows [V, n_hidden]): the weight
+    rows that `free_tick` sums for the visible and the hidden drive."""
+    start, stop = visible_free
+    return weight[start:stop, :].T, weight[:, :spec.n_hidden]
+
+
+def free_tick(carry: SegmentCarry, tick_words: SegmentWords, rows, p_visible, p_hidden, params,
+              spec: Spec, visible_free: tuple[int, int]):
+    """One tick of both layers; visible neurons in [start, stop) free, the others clamped.
+
+    tick_words: the words of this tick (SegmentWords without the leading T axis);
+    rows: `segment_rows(weight, ...)`. Returns (carry, (visible spikes [V], hidden spikes [H])).
+    """
+    start, stop = visible_free
+    backward_rows, forward_rows = rows
+    visible_clamp, visible_walk, hidden_clamp, hidden_walk = tick_words
+    drive_visible = params.alpha * synaptic_drive(carry.hidden_spikes, backward_rows,
+                                                  spec.drive_chunk)
+    drive_hidden = params.alpha * synaptic_drive(carry.visible_spikes, forward_rows,
+                                                 spec.drive_chunk)
+    clamped = srbm_random.bernoulli_from_words(visible_clamp, p_visible)
+    free_state = LayerState(carry.visible.membrane[start:stop],
+                            carry.visible.refractory_left[start:stop])
+    free_state, free_spikes = _lif(free_state, drive_visible, visible_walk, params, spec)
+    visible_spikes = jnp.concatenate([clamped[:start], free_spikes, clamped[stop:]])
+    visible = LayerState(carry.visible.membrane.at[start:stop].set(free_state.membrane),
+                         carry.visible.refractory_left.at[start:stop].set(
+                             free_state.refractory_left))
+    hidden, hidden_spikes = _hidden_tick(carry.hidden, drive_hidden, hidden_walk, hidden_clamp,
+                                         p_hidden, params, spec)
+    return SegmentCarry(visible, hidden, visible_spikes, hidden_spikes), (visible_spikes,
+                                                                          hidden_spikes)
+
+
 def run_free_segment(words: SegmentWords, carry: SegmentCarry, weight, p_visible, p_hidden,
                      params, spec: Spec, visible_free: tuple[int, int]):
-    """A segment whose visible neurons in [start, stop) are free LIF neurons.
+    """A segment whose visible neurons in [start, stop) are free LIF neurons (a scan of
+    `free_tick` with the weights read once).
 
     Returns (carry, visible raster bool [T, V], hidden raster bool [T, H]).
     """
-    start, stop = visible_free
-    backward_rows = weight[start:stop, :].T          # [H, n_free]: row j = W[free, j]
-    forward_rows = weight[:, :spec.n_hidden]         # [V, n_hidden]
+    rows = segment_rows(weight, spec, visible_free)
 
-    def tick(carry: SegmentCarry, inputs):
-        visible_clamp, visible_walk, hidden_clamp, hidden_walk = inputs
-        drive_visible = params.alpha * synaptic_drive(carry.hidden_spikes, backward_rows,
-                                                      spec.drive_chunk)
-        drive_hidden = params.alpha * synaptic_drive(carry.visible_spikes, forward_rows,
-                                                     spec.drive_chunk)
-        clamped = srbm_random.bernoulli_from_words(visible_clamp, p_visible)
-        free_state = LayerState(carry.visible.membrane[start:stop],
-                                carry.visible.refractory_left[start:stop])
-        free_state, free_spikes = _lif(free_state, drive_visible, visible_walk, params, spec)
-        visible_spikes = jnp.concatenate([clamped[:start], free_spikes, clamped[stop:]])
-        visible = LayerState(carry.visible.membrane.at[start:stop].set(free_state.membrane),
-                             carry.visible.refractory_left.at[start:stop].set(
-                                 free_state.refractory_left))
-        hidden, hidden_spikes = _hidden_tick(carry.hidden, drive_hidden, hidden_walk, hidden_clamp,
-                                             p_hidden, params, spec)
-        carry = SegmentCarry(visible, hidden, visible_spikes, hidden_spikes)
-        return carry, (visible_spikes, hidden_spikes)
+    def tick(carry: SegmentCarry, tick_words):
+        return free_tick(carry, SegmentWords(*tick_words), rows, p_visible, p_hidden, params, spec,
+                         visible_free)
 
     carry, (visible_raster, hidden_raster) = jax.lax.scan(tick, carry, tuple(words))
     return carry, visible_raster, hidden_raster
