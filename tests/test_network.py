@@ -134,7 +134,10 @@ def test_synaptic_drive_sparse_equals_dense(n_spikes, rng):
     spikes = np.zeros(20, bool)
     spikes[rng.choice(20, n_spikes, replace=False)] = True
     expected = spikes.astype(np.float64) @ np.asarray(rows, np.float64)
-    for chunk in (0, 1, 3, 64):
+    # Dense drive takes the post-major layout [n_post, n_pre], sparse the pre-major one.
+    got = network.synaptic_drive(jnp.asarray(spikes), rows.T, 0)
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    for chunk in (1, 3, 64):
         got = network.synaptic_drive(jnp.asarray(spikes), rows, chunk)
         np.testing.assert_allclose(got, expected, atol=1e-5)
 
