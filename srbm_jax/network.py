@@ -156,7 +156,8 @@ def free_tick(carry: SegmentCarry, tick_words: SegmentWords, rows, p_visible, p_
               spec: Spec, visible_free: tuple[int, int]):
     """One tick of both layers; visible neurons in [start, stop) free, the others clamped.
 
-    tick_words: the words of this tick (SegmentWords without the leading T axis);
+    carry: a SegmentCarry whose `visible` holds only the free neurons' state ([stop - start], see
+    `free_part`); tick_words: the words of this tick (SegmentWords without the leading T axis);
     rows: `segment_rows(weight, ...)`. Returns (carry, (visible spikes [V], hidden spikes [H])).
     """
     start, stop = visible_free
@@ -167,17 +168,29 @@ def free_tick(carry: SegmentCarry, tick_words: SegmentWords, rows, p_visible, p_
     drive_hidden = params.alpha * synaptic_drive(carry.visible_spikes, forward_rows,
                                                  spec.drive_chunk)
     clamped = srbm_random.bernoulli_from_words(visible_clamp, p_visible)
-    free_state = LayerState(carry.visible.membrane[start:stop],
-                            carry.visible.refractory_left[start:stop])
-    free_state, free_spikes = _lif(free_state, drive_visible, visible_walk, params, spec)
+    visible, free_spikes = _lif(carry.visible, drive_visible, visible_walk, params, spec)
     visible_spikes = jnp.concatenate([clamped[:start], free_spikes, clamped[stop:]])
-    visible = LayerState(carry.visible.membrane.at[start:stop].set(free_state.membrane),
-                         carry.visible.refractory_left.at[start:stop].set(
-                             free_state.refractory_left))
     hidden, hidden_spikes = _hidden_tick(carry.hidden, drive_hidden, hidden_walk, hidden_clamp,
                                          p_hidden, params, spec)
     return SegmentCarry(visible, hidden, visible_spikes, hidden_spikes), (visible_spikes,
                                                                           hidden_spikes)
+
+
+def free_part(carry: SegmentCarry, visible_free: tuple[int, int]) -> SegmentCarry:
+    """The carry with `visible` cut to the free neurons [start, stop) (what `free_tick` takes)."""
+    start, stop = visible_free
+    return carry._replace(visible=LayerState(carry.visible.membrane[start:stop],
+                                             carry.visible.refractory_left[start:stop]))
+
+
+def with_free_part(carry: SegmentCarry, free: SegmentCarry,
+                   visible_free: tuple[int, int]) -> SegmentCarry:
+    """`free` with its free-neuron visible state written back into the full state of `carry`."""
+    start, stop = visible_free
+    visible = LayerState(carry.visible.membrane.at[start:stop].set(free.visible.membrane),
+                         carry.visible.refractory_left.at[start:stop].set(
+                             free.visible.refractory_left))
+    return free._replace(visible=visible)
 
 
 def run_free_segment(words: SegmentWords, carry: SegmentCarry, weight, p_visible, p_hidden,
@@ -193,5 +206,6 @@ def run_free_segment(words: SegmentWords, carry: SegmentCarry, weight, p_visible
         return free_tick(carry, SegmentWords(*tick_words), rows, p_visible, p_hidden, params, spec,
                          visible_free)
 
-    carry, (visible_raster, hidden_raster) = jax.lax.scan(tick, carry, tuple(words))
-    return carry, visible_raster, hidden_raster
+    free, (visible_raster, hidden_raster) = jax.lax.scan(tick, free_part(carry, visible_free),
+                                                          tuple(words))
+    return with_free_part(carry, free, visible_free), visible_raster, hidden_raster

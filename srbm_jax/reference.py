@@ -73,7 +73,11 @@ def train_image_tick_exact(key, device_state, pixels, label, params, spec: Spec)
             return state, (visible_spikes, hidden_spikes)
 
         inputs = (tuple(words), jnp.asarray(segment.gate), jnp.arange(segment.n_ticks))
-        return jax.lax.scan(tick, state, inputs)
+        full_carry = state[1]
+        state = (state[0], network.free_part(full_carry, segment.visible_free)) + state[2:]
+        state, rasters = jax.lax.scan(tick, state, inputs)
+        carry = network.with_free_part(full_carry, state[1], segment.visible_free)
+        return (state[0], carry) + state[2:], rasters
 
     state = (device_state, network.init_carry(spec),
              jnp.zeros((width - 1, n_visible), bool),
