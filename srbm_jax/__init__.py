@@ -6,12 +6,12 @@ plasticity (pulse coincidences) -> devices (Gp - Gm conductances) -> weights -> 
 from srbm_jax import devices, encoding, network, neurons, plasticity, schedule
 from srbm_jax.config import Params, Spec, default_params, validate, validate_spec
 from srbm_jax.devices import DEVICES, GpGmLinear, IdealWeight, make_device
-from srbm_jax.infer import evaluate, label_counts, label_counts_batch
+from srbm_jax.infer import evaluate, label_counts, label_counts_batch, label_counts_per_tick
 from srbm_jax.train import ImageStats, image_key, init_device, train_chunk, train_epoch, train_image
 
 __version__ = "0.1.0"
 
 __all__ = ["DEVICES", "GpGmLinear", "IdealWeight", "ImageStats", "Params", "Spec", "default_params",
            "devices", "encoding", "evaluate", "image_key", "init_device", "label_counts",
-           "label_counts_batch", "make_device", "network", "neurons", "plasticity", "schedule",
+           "label_counts_batch", "label_counts_per_tick", "make_device", "network", "neurons", "plasticity", "schedule",
            "train_chunk", "train_epoch", "train_image", "validate", "validate_spec"]

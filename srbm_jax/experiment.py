@@ -271,8 +271,9 @@ def train_and_evaluate(config, workdir, resume: bool = False, verbose: bool = Tr
     epochs), train_images, total_train_images, wall_s and images_per_s (training), eval_wall_s
     and eval_images_per_s, test_accuracy (null when not evaluated), the epoch means of the per-image
     statistics of `train_epoch` (hidden_rate_data, hidden_rate_model, data_rate_model,
-    label_rate_model in Hz; potentiation_events, depression_events per image), and
-    `weight_statistics`.
+    label_rate_model in Hz; potentiation_events, depression_events per image),
+    `weight_statistics`, and accuracy_vs_time_ms (test accuracy had the presentation been cut
+    after 10, 20, ... ms).
 
     resume=True continues from workdir/checkpoint.npz (if there is one) and gives the same weights
     and metrics as an uninterrupted run; resume=False refuses a workdir that has a checkpoint.
@@ -344,8 +345,14 @@ def train_and_evaluate(config, workdir, resume: bool = False, verbose: bool = Tr
                 batch_size=min(config.eval_batch_size, len(test_y)),
                 progress=Progress(f"epoch {epoch + 1} test", len(test_y)))
             eval_wall = time.perf_counter() - t0
+            # Accuracy had each test image been presented for 10, 20, ... ms only.
+            stride = max(1, spec.ticks(10.0))
             record.update(test_accuracy=result["accuracy"], eval_wall_s=eval_wall,
-                          eval_images_per_s=len(test_y) / eval_wall)
+                          eval_images_per_s=len(test_y) / eval_wall,
+                          accuracy_vs_time_ms={
+                              f"{(tick + 1) * spec.dt_ms:g}": float(result["accuracy_vs_time"][tick])
+                              for tick in range(stride - 1, len(result["accuracy_vs_time"]),
+                                                stride)})
             analysis.plot_confusion(test_y, result["predictions"], workdir / "confusion.png")
         _append_metrics(metrics_path, record)
         say(f"epoch {epoch + 1}: " + ", ".join(

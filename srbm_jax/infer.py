@@ -20,33 +20,45 @@ from srbm_jax.config import Spec, validate
 from srbm_jax.schedule import inference_segment
 
 
-def label_counts(key, weight, pixels, params, spec: Spec):
-    """Spike counts of each class's label group, float32 [10], for one image (pixels [n_data])."""
+def label_counts_per_tick(key, weight, pixels, params, spec: Spec):
+    """Spikes of each class's label group in every tick, float32 [T, 10], for one image."""
     segment = inference_segment(spec)
     words = network.draw_segment_words(key, segment.n_ticks, segment.visible_free, spec)
     p_visible = encoding.visible_probabilities(pixels, None, params, spec)
     p_hidden = encoding.hidden_probabilities(params, spec)
     _, visible, _ = network.run_free_segment(words, network.init_carry(spec), weight, p_visible,
                                              p_hidden, params, spec, segment.visible_free)
-    per_neuron = jnp.sum(visible[:, spec.label_slice], axis=0, dtype=jnp.float32)
-    return per_neuron.reshape(10, spec.labels_per_class).sum(axis=1)
+    labels = visible[:, spec.label_slice].astype(jnp.float32)
+    return labels.reshape(segment.n_ticks, 10, spec.labels_per_class).sum(axis=2)
+
+
+def label_counts(key, weight, pixels, params, spec: Spec):
+    """Spike counts of each class's label group over the presentation, float32 [10]."""
+    return label_counts_per_tick(key, weight, pixels, params, spec).sum(axis=0)
 
 
 @functools.partial(jax.jit, static_argnames=("spec",))
 def label_counts_batch(key, device_state, pixels, indices, params, spec: Spec):
-    """label_counts for a batch: pixels [B, n_data], indices [B] (image positions, select keys)."""
+    """label_counts_per_tick for a batch: pixels [B, n_data], indices [B] (image positions, which
+    select the keys). Returns float32 [B, T, 10]."""
     weight = spec.device.read(device_state, params.device)
     keys = jax.vmap(lambda index: jax.random.fold_in(key, index))(indices)
-    return jax.vmap(label_counts, in_axes=(0, None, 0, None, None))(keys, weight, pixels, params,
-                                                                    spec)
+    return jax.vmap(label_counts_per_tick, in_axes=(0, None, 0, None, None))(keys, weight, pixels,
+                                                                             params, spec)
 
 
 def evaluate(key, device_state, pixels, labels, params, spec: Spec, *, batch_size: int = 250,
              progress: Callable[[int, int], None] | None = None):
-    """Classify a data set; returns dict(accuracy, predictions [N], counts [N, 10])."""
+    """Classify a data set.
+
+    Returns dict(accuracy, predictions [N], counts [N, 10] label-group spike counts,
+    accuracy_vs_time [T]: the accuracy had the presentation stopped after each tick (predictions
+    from the counts so far; ties, including no spikes yet, go to the lower class)).
+    """
     validate(spec, params)
     pixels, labels = encoding.prepare_images(pixels, labels, spec)
     counts = []
+    correct_vs_time = 0.0
     total = pixels.shape[0]
     for begin in range(0, total, batch_size):
         end = min(begin + batch_size, total)
@@ -54,13 +66,21 @@ def evaluate(key, device_state, pixels, labels, params, spec: Spec, *, batch_siz
         if batch.shape[0] < batch_size:  # pad the last batch: one compiled shape
             batch = np.concatenate([batch, np.zeros((batch_size - batch.shape[0],) + batch.shape[1:],
                                                     batch.dtype)])
-        result = label_counts_batch(key, device_state, jnp.asarray(batch),
-                                    jnp.arange(begin, begin + batch_size, dtype=jnp.int32),
-                                    params, spec)
-        counts.append(np.asarray(result)[: end - begin])
+        per_tick = label_counts_batch(key, device_state, jnp.asarray(batch),
+                                      jnp.arange(begin, begin + batch_size, dtype=jnp.int32),
+                                      params, spec)
+        per_tick = np.asarray(per_tick)[: end - begin]
+        counts.append(per_tick.sum(axis=1))
+        if labels is not None:
+            running = np.argmax(np.cumsum(per_tick, axis=1), axis=2)  # [B, T]
+            correct_vs_time = correct_vs_time + np.sum(running == labels[begin:end, None], axis=0)
         if progress is not None:
             progress(end, total)
     counts = np.concatenate(counts) if counts else np.zeros((0, 10), np.float32)
     predictions = np.argmax(counts, axis=1)
-    accuracy = float(np.mean(predictions == labels)) if labels is not None and total else float("nan")
-    return {"accuracy": accuracy, "predictions": predictions, "counts": counts}
+    has_labels = labels is not None and total
+    accuracy = float(np.mean(predictions == labels)) if has_labels else float("nan")
+    accuracy_vs_time = (np.asarray(correct_vs_time, np.float64) / total if has_labels
+                        else np.full((inference_segment(spec).n_ticks,), np.nan))
+    return {"accuracy": accuracy, "predictions": predictions, "counts": counts,
+            "accuracy_vs_time": accuracy_vs_time}

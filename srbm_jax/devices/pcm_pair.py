@@ -1,0 +1,124 @@
+"""What the PCM pair devices share: SET-only pair updates, pulse-by-pulse loops, refresh, counters.
+
+PCM RESET is abrupt (melt-quench to the amorphous minimum), so a PCM pair is trained with SET
+pulses only (the standard PCM differential-pair scheme, shared/reference/model.md section 6):
+* potentiation (gate +1, data phase): one SET pulse on Gp per event;
+* depression (gate -1, model phase): one SET pulse on Gm per event;
+and the devices are RESET only by the refresh (`refresh.refresh_pair`), which keeps the pair
+away from saturation. Potentiation and depression program different devices, so their order
+within one call does not matter; both are applied in the same pulse loop.
+
+A SET step depends on the conductance, so n events are applied as n successive pulses: pulse i
+(i = 0, 1, ...) reaches the synapses whose count exceeds i. At most `max_pulses_per_call` pulses
+per device per call are applied; the excess is dropped and counted in `clipped_pulses`.
+
+Counters in the state are per synapse, float32 [n_visible, n_hidden] (exact integers up to
+2^24 per synapse; a single float32 scalar total would stop counting once it passed 2^24):
+* set_pulses: SET pulses applied to the pair (a proxy for programming energy / endurance);
+* reset_pulses: RESET operations, 2 per refresh (the ideal re-programming is not counted);
+* refresh_count: refreshes of the synapse;
+* clipped_pulses: events dropped because a count exceeded `max_pulses_per_call`.
+"""
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from srbm_jax.devices.base import Device, check_field
+from srbm_jax.devices.refresh import refresh_pair
+
+
+def pulse_loop(key: jax.Array, n_pulses: jax.Array, carry: Any,
+               pulse: Callable[[jax.Array, Any], Any]) -> Any:
+    """Apply n_pulses[j] successive pulses to element j of every array in `carry`.
+
+    For i = 0, 1, ..., max(n_pulses) - 1: carry <- where(n_pulses > i, pulse(key_i, carry), carry)
+    with key_i = fold_in(key, i), so pulse i draws the same noise however many pulses follow.
+    `pulse(key, carry) -> carry` must keep the shapes of `carry` (arrays shaped like n_pulses).
+    """
+    def body(i, carry):
+        new = pulse(jax.random.fold_in(key, i), carry)
+        return jax.tree_util.tree_map(lambda a, b: jnp.where(n_pulses > i, a, b), new, carry)
+
+    return lax.fori_loop(0, jnp.max(n_pulses).astype(jnp.int32), body, carry)
+
+
+def zeros_counters(shape: tuple[int, int]) -> dict[str, jax.Array]:
+    """Zeroed per-synapse counters: set_pulses, reset_pulses, refresh_count, clipped_pulses."""
+    zeros = jnp.zeros(shape, jnp.float32)
+    return {"set_pulses": zeros, "reset_pulses": zeros, "refresh_count": zeros,
+            "clipped_pulses": zeros}
+
+
+def init_low(key: jax.Array, shape: tuple[int, ...], g_min, g_max, init_std) -> jax.Array:
+    """Devices near the low end: g = min(g_min + |N(0, init_std)|, g_max) (freshly RESET devices
+    with a small programmed spread)."""
+    return jnp.minimum(g_min + init_std * jnp.abs(jax.random.normal(key, shape, jnp.float32)), g_max)
+
+
+class AbstractPcmPair(Device):
+    """A SET-only pair of PCM devices with refresh (see the module docstring).
+
+    Subclasses are frozen dataclasses with the static fields `max_pulses_per_call` (int >= 1)
+    and `auto_refresh` (bool: refresh after every `apply`); their params carry g_min, g_max,
+    init_std, refresh_high, refresh_low; their states carry g_plus, g_minus and the counters.
+    They implement `_set_pulses`.
+    """
+
+    max_pulses_per_call: int
+    auto_refresh: bool
+
+    @abc.abstractmethod
+    def _set_pulses(self, key: jax.Array, state: Any, n_pulses: jax.Array, params: Any) -> Any:
+        """Apply n_pulses[0] SET pulses to g_plus and n_pulses[1] to g_minus ([2, V, H])."""
+
+    def _validate_pair(self, params: Any) -> None:
+        """Checks shared by every PCM pair: pulse cap, bounds, init spread, refresh thresholds."""
+        n_max = self.max_pulses_per_call
+        check_field(isinstance(n_max, int) and not isinstance(n_max, bool) and n_max >= 1,
+                    "max_pulses_per_call", "an integer >= 1", n_max)
+        for field in ("g_min", "g_max"):
+            value = np.asarray(getattr(params, field))
+            check_field(np.all(np.isfinite(value)), field, "a finite number", value)
+        g_min, g_max = np.asarray(params.g_min), np.asarray(params.g_max)
+        check_field(np.all(g_min < g_max), "g_min", f"< g_max = {g_max}", g_min)
+        init_std = np.asarray(params.init_std)
+        check_field(np.all(np.isfinite(init_std) & (init_std >= 0)), "init_std", "finite and >= 0",
+                    init_std)
+        low, high = np.asarray(params.refresh_low), np.asarray(params.refresh_high)
+        check_field(np.all((low >= 0) & (low < 1)), "refresh_low", "in [0, 1)", low)
+        check_field(np.all((high > low) & (high <= 1)), "refresh_high",
+                    f"in (refresh_low = {low}, 1]", high)
+
+    def read(self, state, params):
+        """G = Gp - Gm (the device's conductance units)."""
+        return state.g_plus - state.g_minus
+
+    def apply(self, key, state, potentiation, depression, params):
+        """SET Gp once per potentiation event and Gm once per depression event, pulse by pulse
+        (at most `max_pulses_per_call` each), then refresh if `auto_refresh`."""
+        counts = jnp.stack([potentiation, depression])
+        n_pulses = jnp.minimum(counts, self.max_pulses_per_call)
+        state = self._set_pulses(key, state, n_pulses, params)
+        state = state._replace(set_pulses=state.set_pulses + jnp.sum(n_pulses, axis=0),
+                               clipped_pulses=state.clipped_pulses + jnp.sum(counts - n_pulses, axis=0))
+        if self.auto_refresh:
+            state, _ = self.refresh(state, params)
+        return state
+
+    def refresh(self, state: Any, params: Any) -> tuple[Any, jax.Array]:
+        """(state, n_refreshed): `refresh.refresh_pair` with the params' bounds and thresholds;
+        each refresh adds 1 to refresh_count and 2 RESETs to reset_pulses of its synapse."""
+        g_plus, g_minus, refreshed = refresh_pair(state.g_plus, state.g_minus, params.g_min,
+                                                  params.g_max, params.refresh_high,
+                                                  params.refresh_low)
+        state = state._replace(g_plus=g_plus, g_minus=g_minus,
+                               reset_pulses=state.reset_pulses + 2.0 * refreshed,
+                               refresh_count=state.refresh_count + refreshed)
+        return state, jnp.sum(refreshed)
