@@ -271,3 +271,12 @@ def test_entry_point(tmp_path, capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "final test accuracy" in out and str(tmp_path) in out
     assert len(analysis.read_metrics(tmp_path / experiment.METRICS_NAME)) == 1
+
+
+@pytest.mark.parametrize("device", ["pcm_nonlinear", "pcm_stochastic"])
+def test_pcm_devices_build_from_config(device):
+    config = default.get_config()
+    config.device = device
+    spec, params = experiment.spec_and_params(config)
+    assert spec.device.name == device
+    assert type(params.device) is type(spec.device.default_params())
