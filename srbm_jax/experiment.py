@@ -77,7 +77,7 @@ def device_params(config) -> Any:
     ideal: learning_rate = set_step + reset_step (one event SETs one device and RESETs the other,
     changing G = Gp - Gm by both steps), init_std = init_std * sqrt(2) (the spread of the
     difference of two independent devices); g_min, g_max, init_mean are not used.
-    pcm_nonlinear, pcm_stochastic: the device's own defaults; the gpgm-style fields are not used.
+    pcm_nonlinear, pcm_stochastic, bipolar_2t1r: the device's own defaults (gpgm fields unused).
     """
     if config.device == "gpgm_linear":
         return GpGmParams(set_step=config.set_step, reset_step=config.reset_step,
@@ -86,8 +86,8 @@ def device_params(config) -> Any:
     if config.device == "ideal":
         return IdealParams(learning_rate=config.set_step + config.reset_step,
                            init_std=config.init_std * math.sqrt(2.0))
-    if config.device in ("pcm_nonlinear", "pcm_stochastic"):
-        # PCM physics models bring their own calibrated defaults (srbm_jax/devices/).
+    if config.device in ("pcm_nonlinear", "pcm_stochastic", "bipolar_2t1r"):
+        # These models bring their own calibrated defaults (srbm_jax/devices/).
         return DEVICES[config.device]().default_params()
     raise _config_error("device", f"{config.device!r} is out of range: allowed one of "
                                   f"{sorted(DEVICES)}")

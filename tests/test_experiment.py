@@ -273,7 +273,7 @@ def test_entry_point(tmp_path, capsys, monkeypatch):
     assert len(analysis.read_metrics(tmp_path / experiment.METRICS_NAME)) == 1
 
 
-@pytest.mark.parametrize("device", ["pcm_nonlinear", "pcm_stochastic"])
+@pytest.mark.parametrize("device", ["pcm_nonlinear", "pcm_stochastic", "bipolar_2t1r"])
 def test_pcm_devices_build_from_config(device):
     config = default.get_config()
     config.device = device

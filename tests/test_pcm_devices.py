@@ -287,3 +287,48 @@ def test_noisy_weight_drift_shrinks_and_compensation_restores():
     assert ratio_raw < 0.8                   # (86400 / 20)^-nu with nu ~ 0.05 - 0.1
     assert abs(ratio_fixed - 1.0) < 0.05
     assert np.corrcoef(np.ravel(fixed), np.ravel(weight))[0, 1] > 0.95
+
+
+# ---- bipolar_2t1r -----------------------------------------------------------------------------
+def test_bipolar_2t1r_steps_clip_and_bipolar_read():
+    from srbm_jax.devices import Bipolar2T1R, Bipolar2T1RParams, Bipolar2T1RState
+
+    device = Bipolar2T1R()
+    params = Bipolar2T1RParams(set_step=0.5, reset_step=0.25, g_min=0.0, g_max=10.0,
+                               g_reference=5.0)
+    state = Bipolar2T1RState(jnp.asarray([[5.0, 9.8, 0.1]], jnp.float32))
+    counts = jnp.asarray([[2.0, 3.0, 0.0]], jnp.float32)
+    potentiated = device.apply(None, state, counts, jnp.zeros_like(counts), params)
+    np.testing.assert_allclose(potentiated.conductance, [[6.0, 10.0, 0.1]])
+    depressed = device.apply(None, state, jnp.zeros_like(counts), counts * 2, params)
+    np.testing.assert_allclose(depressed.conductance, [[4.0, 8.3, 0.1]])
+    np.testing.assert_allclose(device.read(potentiated, params), [[1.0, 5.0, -4.9]], rtol=1e-6)
+
+
+def test_bipolar_2t1r_window_is_symmetric():
+    """TWO_T_ONE_R_WINDOW pairs a hidden spike with visible spikes within +-2 ticks."""
+    from srbm_jax import plasticity
+    from srbm_jax.devices import TWO_T_ONE_R_WINDOW
+
+    spec = srbm_jax.Spec(**TWO_T_ONE_R_WINDOW)
+    delay, width = spec.ticks(spec.data_event_delay_ms), spec.ticks(spec.pulse_width_ms)
+    n_ticks, hidden_tick = 20, 8
+    hidden = np.zeros((n_ticks, 1), bool)
+    hidden[hidden_tick] = True
+    paired = []
+    for visible_tick in range(n_ticks):
+        visible = np.zeros((n_ticks, 1), bool)
+        visible[visible_tick] = True
+        opened = plasticity.pulse_open(jnp.asarray(visible), width)
+        events = plasticity.delayed(jnp.asarray(hidden), delay)
+        potentiation, _ = plasticity.coincidence_counts(opened, events, np.ones(n_ticks, np.int8))
+        if float(potentiation[0, 0]) > 0:
+            paired.append(visible_tick - hidden_tick)
+    assert paired == [-2, -1, 0, 1, 2]
+
+
+def test_bipolar_2t1r_reference_outside_bounds_is_named():
+    from srbm_jax.devices import Bipolar2T1R, Bipolar2T1RParams
+
+    with pytest.raises(ValueError, match=r"device\.g_reference"):
+        Bipolar2T1R().validate(Bipolar2T1RParams(g_reference=11.0))

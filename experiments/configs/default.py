@@ -63,7 +63,7 @@ def get_config() -> ml_collections.ConfigDict:
     config.drive_chunk = 0  # 0 = dense synaptic drive, > 0 = sparse gather chunk (ours; speed only)
 
     # ---- synapse device (Spec.device / Params.device) -----------------------------------------
-    config.device = "gpgm_linear"  # gpgm_linear (IBM 6T2R) | ideal | pcm_nonlinear | pcm_stochastic (srbm_jax.devices)
+    config.device = "gpgm_linear"  # gpgm_linear (IBM 6T2R) | ideal | pcm_nonlinear | pcm_stochastic | bipolar_2t1r
     config.device_levels = 0  # read quantisation levels, 0 = analog (IBM conductance_level 128 optional)
     config.set_step = 0.01  # SET step per event, conductance units (IBM wt_delta_g_set)
     config.reset_step = 0.01  # RESET step per event (IBM wt_delta_g_reset)
