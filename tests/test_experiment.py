@@ -280,3 +280,24 @@ def test_pcm_devices_build_from_config(device):
     spec, params = experiment.spec_and_params(config)
     assert spec.device.name == device
     assert type(params.device) is type(spec.device.default_params())
+
+
+def test_compare_devices_tiny():
+    from experiments import compare_devices
+
+    config = tiny_config(epochs=1)
+    data = experiment.load_data(config, verbose=False)
+    results = [compare_devices.compare_device(name, config, data, seeds=2,
+                                              drift_seconds=[1.0, 3.15e7])
+               for name in ("pcm_nonlinear", "bipolar_2t1r")]
+    for result in results:
+        assert np.asarray(result["accuracy_per_epoch"]).shape == (1, 2)
+        assert set(result["drift"]) == {"1s", "1s compensated", "3.15e+07s",
+                                        "3.15e+07s compensated"}
+        for row in result["drift"].values():
+            assert len(row) == 2 and all(0.0 <= value <= 1.0 for value in row)
+        assert all(events > 0 for events in result["counters"]["update_events"])
+    assert all(pulses > 0 for pulses in results[0]["counters"]["set_pulses"])
+    assert "set_pulses" not in results[1]["counters"]  # bipolar_2t1r keeps no pulse counters
+    table = compare_devices.markdown(results, config)
+    assert table.count("\n") == 4 and "| pcm_nonlinear |" in table
