@@ -20,6 +20,7 @@ import time
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from absl import app, flags
 
 import srbm_jax
@@ -28,7 +29,10 @@ from srbm_jax.data import synthetic_digits
 from srbm_jax.schedule import inference_segment, training_segments
 
 FLAGS = flags.FLAGS
-flags.DEFINE_list("modes", ["online", "minibatch", "inference", "networks"], "What to measure.")
+flags.DEFINE_list("modes", ["online", "minibatch", "inference", "networks", "epoch_memory"],
+                  "What to measure.")
+flags.DEFINE_list("epoch_images", ["500", "2000"],
+                  "epoch_memory: data set sizes streamed through train_epoch, smallest first.")
 flags.DEFINE_integer("images", 200, "Images per timed training call (per network).")
 flags.DEFINE_integer("test_images", 1000, "Images per timed inference measurement.")
 flags.DEFINE_list("batches", ["8", "32"], "Mini-batch sizes to measure.")
@@ -95,6 +99,19 @@ def main(argv):
         srbm_jax.evaluate(key, state, test, None, params, spec, batch_size=FLAGS.inference_batch)
         emit("inference", 1, FLAGS.inference_batch, test.shape[0], time.perf_counter() - start,
              inference_segment(spec).n_ticks, spec)
+    if "epoch_memory" in FLAGS.modes:
+        # train_epoch streams uint8 images to the device chunk by chunk: the process's peak RSS
+        # after a 4x larger data set should grow by no more than the uint8 images themselves.
+        key = jax.random.key(0)
+        for count in sorted(map(int, FLAGS.epoch_images)):
+            images, image_labels = synthetic_digits(count, spec.n_data, seed=1)
+            images = (images * 255).astype(np.uint8)
+            state = srbm_jax.init_device(key, params, spec)
+            start = time.perf_counter()
+            jax.block_until_ready(srbm_jax.train_epoch(key, state, images, image_labels, params,
+                                                       spec, chunk_size=250)[0])
+            emit("epoch_memory", 1, 1, count, time.perf_counter() - start, train_ticks, spec,
+                 uint8_images_mb=round(images.nbytes / 2**20, 2))
     if "networks" in FLAGS.modes:
         n = FLAGS.network_images
         shaped = (jnp.asarray(pixels[:n].reshape(n, 1, -1)), jnp.asarray(labels[:n].reshape(n, 1)),

@@ -71,7 +71,7 @@ def compare_device(name: str, config, data, seeds: int, drift_seconds: list[floa
     if name == "bipolar_2t1r":
         spec = spec.replace(**TWO_T_ONE_R_WINDOW)
     train_x, train_y, test_x, test_y = data
-    pixels, labels = encoding.prepare_images(train_x, train_y, spec)
+    images, labels = encoding.check_images(train_x, train_y, spec)
     roots = jax.vmap(lambda s: jax.random.key(s))(jnp.arange(seeds) + config.seed)
     init_keys, train_keys, eval_keys = (jax.vmap(lambda k, i=i: jax.random.fold_in(k, i))(roots)
                                         for i in range(3))
@@ -82,7 +82,7 @@ def compare_device(name: str, config, data, seeds: int, drift_seconds: list[floa
         for begin in range(0, len(labels), config.chunk_size):
             end = min(begin + config.chunk_size, len(labels))
             states, stats = _vmapped_chunk(
-                train_keys, states, jnp.asarray(pixels[begin:end, None]),
+                train_keys, states, jnp.asarray(encoding.to_pixels(images[begin:end])[:, None]),
                 jnp.asarray(labels[begin:end, None]),
                 jnp.arange(begin, end, dtype=jnp.int32)[:, None], jnp.int32(epoch), params, spec)
             events += np.asarray(stats.potentiation_events.sum(axis=(1, 2))

@@ -50,31 +50,30 @@ def hidden_probabilities(params, spec: Spec):
                                      jnp.float32)])
 
 
-def prepare_images(images, labels, spec: Spec, name: str = "images"):
-    """Check and convert a data set to float32 pixels in [0, 1] [N, n_data] and int32 labels [N].
+def check_images(images, labels, spec: Spec, name: str = "images"):
+    """Validate a data set without converting it: returns (images [N, n_data] in their own dtype,
+    a view where possible; int32 labels [N] or None).
 
     Accepts uint8 images (0..255) or float images in [0, 1], shaped [N, n_data] or [N, H, W] with
     H * W = n_data. Raises ValueError naming the problem (shape, dtype, range, NaN, label range).
+    Use `to_pixels` on each chunk, so a data set is never held as float32 in full.
     """
     images = np.asarray(images)
-    if images.ndim >= 2 and images.ndim != 2:
+    if images.ndim > 2:
         images = images.reshape(images.shape[0], -1)
     if images.ndim != 2 or images.shape[1] != spec.n_data:
         raise ValueError(f"{name} has shape {images.shape}: allowed [N, {spec.n_data}] or "
                          f"[N, H, W] with H*W = n_data = {spec.n_data}")
-    if images.dtype == np.uint8:
-        pixels = images.astype(np.float32) / 255.0
-    elif np.issubdtype(images.dtype, np.floating):
-        pixels = images.astype(np.float32)
-        if not np.all(np.isfinite(pixels)):
+    if np.issubdtype(images.dtype, np.floating):
+        if not np.all(np.isfinite(images)):
             raise ValueError(f"{name} contains NaN or inf: allowed finite pixels in [0, 1]")
-        if pixels.size and (pixels.min() < 0 or pixels.max() > 1):
-            raise ValueError(f"{name} has pixels in [{pixels.min()}, {pixels.max()}]: allowed "
+        if images.size and (images.min() < 0 or images.max() > 1):
+            raise ValueError(f"{name} has pixels in [{images.min()}, {images.max()}]: allowed "
                              "[0, 1] for floats (or uint8 0..255)")
-    else:
+    elif images.dtype != np.uint8:
         raise ValueError(f"{name} has dtype {images.dtype}: allowed uint8 or float in [0, 1]")
     if labels is None:
-        return pixels, None
+        return images, None
     labels = np.asarray(labels)
     if labels.shape != (images.shape[0],):
         raise ValueError(f"labels have shape {labels.shape}: allowed ({images.shape[0]},) to match "
@@ -83,4 +82,18 @@ def prepare_images(images, labels, spec: Spec, name: str = "images"):
         raise ValueError(f"labels have dtype {labels.dtype}: allowed integers 0..9")
     if labels.size and (labels.min() < 0 or labels.max() > 9):
         raise ValueError(f"labels lie in [{labels.min()}, {labels.max()}]: allowed 0..9")
-    return pixels, labels.astype(np.int32)
+    return images, labels.astype(np.int32)
+
+
+def to_pixels(images) -> np.ndarray:
+    """float32 pixels in [0, 1] from checked images (uint8 / 255, floats as they are)."""
+    images = np.asarray(images)
+    if images.dtype == np.uint8:
+        return images.astype(np.float32) / 255.0
+    return images.astype(np.float32)
+
+
+def prepare_images(images, labels, spec: Spec, name: str = "images"):
+    """`check_images` then `to_pixels`: float32 pixels [N, n_data] in [0, 1], int32 labels [N]."""
+    images, labels = check_images(images, labels, spec, name)
+    return to_pixels(images), labels

@@ -56,13 +56,13 @@ def evaluate(key, device_state, pixels, labels, params, spec: Spec, *, batch_siz
     from the counts so far; ties, including no spikes yet, go to the lower class)).
     """
     validate(spec, params)
-    pixels, labels = encoding.prepare_images(pixels, labels, spec)
+    images, labels = encoding.check_images(pixels, labels, spec)
     counts = []
     correct_vs_time = 0.0
-    total = pixels.shape[0]
+    total = images.shape[0]
     for begin in range(0, total, batch_size):
         end = min(begin + batch_size, total)
-        batch = pixels[begin:end]
+        batch = encoding.to_pixels(images[begin:end])
         if batch.shape[0] < batch_size:  # pad the last batch: one compiled shape
             batch = np.concatenate([batch, np.zeros((batch_size - batch.shape[0],) + batch.shape[1:],
                                                     batch.dtype)])

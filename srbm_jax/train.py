@@ -197,10 +197,13 @@ def train_epoch(root_key, device_state, pixels, labels, params, spec: Spec, *, e
                 progress: Callable[[int, int], None] | None = None):
     """Train on images [start, N) of a data set in chunks (streams the data to the device).
 
+    pixels: images, uint8 [N, n_data] (0..255) or float in [0, 1] (or [N, H, W]).
     batch_size = 1 is on-line eCD; > 1 is mini-batch eCD (see `train_images`). chunk_size images
-    (rounded down to a multiple of batch_size) go to the device per jitted call; a last partial
-    batch is trained as a smaller batch. pixels / labels are validated with
-    `encoding.prepare_images` first. `progress(done, total)` is called after every chunk.
+    (rounded down to a multiple of batch_size) go to the device per jitted call; a last chunk
+    whose size is not a multiple of batch_size is trained on-line. pixels / labels are validated with
+    `encoding.check_images` first and converted to float32 one chunk at a time, so host memory
+    does not grow with the data set beyond the images themselves. `progress(done, total)` is
+    called after every chunk.
     Returns (device_state, dict of per-image stats as numpy arrays).
     """
     if batch_size < 1:
@@ -209,15 +212,16 @@ def train_epoch(root_key, device_state, pixels, labels, params, spec: Spec, *, e
         raise ValueError(f"chunk_size = {chunk_size} is out of range: allowed >= 1")
     chunk_size = max(batch_size, chunk_size - chunk_size % batch_size)
     validate(spec, params)
-    pixels, labels = encoding.prepare_images(pixels, labels, spec)
-    total = pixels.shape[0]
+    images, labels = encoding.check_images(pixels, labels, spec)
+    total = images.shape[0]
     collected = []
     for begin in range(start, total, chunk_size):
         end = min(begin + chunk_size, total)
         batch = batch_size if (end - begin) % batch_size == 0 else 1
         groups = (end - begin) // batch
+        chunk_pixels = encoding.to_pixels(images[begin:end]).reshape(groups, batch, -1)
         device_state, stats = train_chunk(
-            root_key, device_state, jnp.asarray(pixels[begin:end].reshape(groups, batch, -1)),
+            root_key, device_state, jnp.asarray(chunk_pixels),
             jnp.asarray(labels[begin:end].reshape(groups, batch)),
             jnp.arange(begin, end, dtype=jnp.int32).reshape(groups, batch), jnp.int32(epoch),
             params, spec)
