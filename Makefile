@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 WORKDIR ?= runs/default
+ARGS ?=
 
 .PHONY: install train test test-slow bench lint clean
 
@@ -15,8 +16,9 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	touch $@
 
 # Train and evaluate on MNIST with the embedded default config; prints accuracy, writes plots.
+# Overrides: make train ARGS="--config.train_size=10000 --config.epochs=2" WORKDIR=runs/small
 train: install
-	$(PY) -m experiments.train_mnist --config=experiments/configs/default.py --workdir=$(WORKDIR)
+	$(PY) -m experiments.train_mnist --config=experiments/configs/default.py --workdir=$(WORKDIR) $(ARGS)
 
 # The default test run (CI runs exactly this): excludes tests marked slow.
 test: install
