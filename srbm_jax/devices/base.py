@@ -19,6 +19,7 @@ import abc
 from typing import Any
 
 import jax
+import numpy as np
 
 
 class Device(abc.ABC):
@@ -52,3 +53,18 @@ def check_field(condition: Any, field: str, allowed: str, value: Any) -> None:
     """Raise ValueError('device.<field> = value is out of range: allowed ...') unless condition."""
     if not bool(condition):
         raise ValueError(f"device.{field} = {value!r} is out of range: allowed {allowed}")
+
+
+def check_params(params: Any, fields: tuple[str, ...], rule: str = "finite") -> None:
+    """check_field for each of `fields` of a params pytree (values may carry a vmap axis).
+
+    rule: "finite" (any finite number), "nonnegative" (finite and >= 0) or "positive"
+    (finite and > 0).
+    """
+    tests = {"finite": (lambda v: np.isfinite(v), "a finite number"),
+             "nonnegative": (lambda v: np.isfinite(v) & (v >= 0), "finite and >= 0"),
+             "positive": (lambda v: np.isfinite(v) & (v > 0), "finite and > 0")}
+    test, allowed = tests[rule]
+    for field in fields:
+        value = np.asarray(getattr(params, field))
+        check_field(np.all(test(value)), field, allowed, value)

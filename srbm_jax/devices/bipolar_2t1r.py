@@ -26,7 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import struct
 
-from srbm_jax.devices.base import Device, check_field
+from srbm_jax.devices.base import Device, check_field, check_params
 from srbm_jax.devices.gpgm_linear import quantise
 
 
@@ -63,17 +63,13 @@ class Bipolar2T1R(Device):
 
     def validate(self, params: Bipolar2T1RParams) -> None:
         check_field(self.levels == 0 or self.levels >= 2, "levels", "0 (off) or >= 2", self.levels)
-        for field in ("g_min", "g_max", "g_reference"):
-            value = np.asarray(getattr(params, field))
-            check_field(np.all(np.isfinite(value)), field, "a finite number", value)
+        check_params(params, ("g_min", "g_max", "g_reference"))
         g_min, g_max = np.asarray(params.g_min), np.asarray(params.g_max)
         check_field(np.all(g_min < g_max), "g_min", f"< g_max = {g_max}", g_min)
         reference = np.asarray(params.g_reference)
         check_field(np.all((reference >= g_min) & (reference <= g_max)), "g_reference",
                     f"within [g_min, g_max] = [{g_min}, {g_max}]", reference)
-        for field in ("set_step", "reset_step", "init_std"):
-            value = np.asarray(getattr(params, field))
-            check_field(np.all(np.isfinite(value) & (value >= 0)), field, "finite and >= 0", value)
+        check_params(params, ("set_step", "reset_step", "init_std"), "nonnegative")
 
     def init(self, key, n_visible, n_hidden, params):
         noise = jax.random.normal(key, (n_visible, n_hidden), jnp.float32)

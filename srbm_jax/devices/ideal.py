@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import struct
 
-from srbm_jax.devices.base import Device, check_field
+from srbm_jax.devices.base import Device, check_params
 
 
 @struct.dataclass
@@ -43,9 +43,7 @@ class IdealWeight(Device):
         return IdealParams()
 
     def validate(self, params: IdealParams) -> None:
-        for field in ("learning_rate", "init_std"):
-            value = np.asarray(getattr(params, field))
-            check_field(np.all(np.isfinite(value) & (value >= 0)), field, "finite and >= 0", value)
+        check_params(params, ("learning_rate", "init_std"), "nonnegative")
 
     def init(self, key, n_visible, n_hidden, params):
         return IdealState(params.init_std * jax.random.normal(key, (n_visible, n_hidden), jnp.float32))

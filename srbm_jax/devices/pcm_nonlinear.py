@@ -40,10 +40,9 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from flax import struct
 
-from srbm_jax.devices.base import check_field
+from srbm_jax.devices.base import check_params
 from srbm_jax.devices.pcm_pair import AbstractPcmPair, init_low, pulse_loop, zeros_counters
 
 
@@ -114,15 +113,9 @@ class PcmNonlinear(AbstractPcmPair):
 
     def validate(self, params: PcmNonlinearParams) -> None:
         self._validate_pair(params)
-        for field in ("a_up", "gamma_up"):
-            value = np.asarray(getattr(params, field))
-            check_field(np.all(np.isfinite(value)), field, "a finite number", value)
-        for field in ("dw_min", "g_scale"):
-            value = np.asarray(getattr(params, field))
-            check_field(np.all(np.isfinite(value) & (value > 0)), field, "finite and > 0", value)
-        for field in ("dw_min_dtod", "dw_min_std"):
-            value = np.asarray(getattr(params, field))
-            check_field(np.all(np.isfinite(value) & (value >= 0)), field, "finite and >= 0", value)
+        check_params(params, ("a_up", "gamma_up"))
+        check_params(params, ("dw_min", "g_scale"), "positive")
+        check_params(params, ("dw_min_dtod", "dw_min_std"), "nonnegative")
 
     def init(self, key, n_visible, n_hidden, params):
         shape = (n_visible, n_hidden)

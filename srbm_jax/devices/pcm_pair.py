@@ -30,7 +30,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from srbm_jax.devices.base import Device, check_field
+from srbm_jax.devices.base import Device, check_field, check_params
 from srbm_jax.devices.refresh import refresh_pair
 
 
@@ -83,9 +83,7 @@ class AbstractPcmPair(Device):
         n_max = self.max_pulses_per_call
         check_field(isinstance(n_max, int) and not isinstance(n_max, bool) and n_max >= 1,
                     "max_pulses_per_call", "an integer >= 1", n_max)
-        for field in ("g_min", "g_max"):
-            value = np.asarray(getattr(params, field))
-            check_field(np.all(np.isfinite(value)), field, "a finite number", value)
+        check_params(params, ("g_min", "g_max"))
         g_min, g_max = np.asarray(params.g_min), np.asarray(params.g_max)
         check_field(np.all(g_min < g_max), "g_min", f"< g_max = {g_max}", g_min)
         init_std = np.asarray(params.init_std)

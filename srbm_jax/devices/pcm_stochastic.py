@@ -36,7 +36,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import struct
 
-from srbm_jax.devices.base import check_field
+from srbm_jax.devices.base import check_field, check_params
 from srbm_jax.devices.pcm_pair import AbstractPcmPair, init_low, pulse_loop, zeros_counters
 
 
@@ -109,9 +109,7 @@ class PcmStochastic(AbstractPcmPair):
 
     def validate(self, params: PcmStochasticParams) -> None:
         self._validate_pair(params)
-        for field in ("mean_g", "mean_0", "mean_p", "std_g", "std_0", "std_p"):
-            value = np.asarray(getattr(params, field))
-            check_field(np.all(np.isfinite(value)), field, "a finite number", value)
+        check_params(params, ("mean_g", "mean_0", "mean_p", "std_g", "std_0", "std_p"))
         decay = np.asarray(params.memory_decay)
         check_field(np.all((decay >= 0) & (decay <= 1)), "memory_decay", "in [0, 1]", decay)
 
