@@ -3,37 +3,19 @@
   python -m experiments.compare_devices --workdir=/tmp/devices \
       --config=experiments/configs/default.py --config.train_size=60000 --config.epochs=10
 
-For every device in --devices: `--seeds` networks trained side by side (`jax.vmap` over root keys
-and device states; on-line eCD per network), evaluated after every epoch; at the end, the
-accuracy of the trained weights after programming, conductance drift for each of --drift_seconds
-and 1/f read noise (`srbm_jax.devices.inference_noise`, aihwkit's PCM formulas), without and with
-global drift compensation. Counts per network: coincidence events, SET / RESET pulses and
-refreshes where the device counts them. Writes `workdir/compare_devices.json` and a markdown
-table `workdir/compare_devices.md`. bipolar_2t1r runs with its symmetric +-2 ms window
-(`srbm_jax.devices.TWO_T_ONE_R_WINDOW`).
+See `srbm_jax.compare` for what is measured. Writes `workdir/compare_devices.json` and a markdown
+table `workdir/compare_devices.md`, and prints the table.
 """
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
-import jax
-import jax.numpy as jnp
-import numpy as np
 from absl import app, flags
 from ml_collections import config_flags
 
-import srbm_jax
-from srbm_jax import encoding, experiment, train
-from srbm_jax.devices import (
-    TWO_T_ONE_R_WINDOW,
-    IdealParams,
-    IdealState,
-    IdealWeight,
-    InferenceNoiseParams,
-    noisy_weight,
-)
+from srbm_jax import experiment
+from srbm_jax.compare import compare_device, markdown
 
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file("config", "experiments/configs/default.py", "Base config.")
@@ -43,94 +25,6 @@ flags.DEFINE_list("devices", ["ideal", "gpgm_linear", "pcm_nonlinear", "pcm_stoc
 flags.DEFINE_integer("seeds", 2, "Networks per device, vmapped (seeds config.seed, +1, ...).")
 flags.DEFINE_list("drift_seconds", ["1", "3600", "86400", "31536000"],
                   "Times after programming at which to evaluate (1 s, 1 h, 1 day, 1 year).")
-
-_vmapped_chunk = jax.jit(jax.vmap(train.train_chunk.__wrapped__,
-                                  in_axes=(0, 0, None, None, None, None, None, None)),
-                         static_argnames=("spec",))
-
-
-def _seed_state(states, index):
-    return jax.tree_util.tree_map(lambda leaf: leaf[index], states)
-
-
-def _counters(states, stats_totals) -> dict:
-    """Per-network totals: events from the training statistics, pulses where the device counts."""
-    result = {"update_events": stats_totals}
-    for name in ("set_pulses", "reset_pulses", "refresh_count", "clipped_pulses"):
-        if hasattr(states, name):
-            result[name] = np.asarray(jnp.sum(getattr(states, name), axis=(1, 2))).tolist()
-    return result
-
-
-def compare_device(name: str, config, data, seeds: int, drift_seconds: list[float]) -> dict:
-    """Train `seeds` networks with device `name`; returns accuracies, counters and drift table."""
-    config = config.copy_and_resolve_references()
-    config.device = name
-    config.device_levels = 0
-    spec, params = experiment.spec_and_params(config)
-    if name == "bipolar_2t1r":
-        spec = spec.replace(**TWO_T_ONE_R_WINDOW)
-    train_x, train_y, test_x, test_y = data
-    images, labels = encoding.check_images(train_x, train_y, spec)
-    roots = jax.vmap(lambda s: jax.random.key(s))(jnp.arange(seeds) + config.seed)
-    init_keys, train_keys, eval_keys = (jax.vmap(lambda k, i=i: jax.random.fold_in(k, i))(roots)
-                                        for i in range(3))
-    states = jax.vmap(lambda k: srbm_jax.init_device(k, params, spec))(init_keys)
-    accuracy, events = [], np.zeros(seeds)
-    start = time.perf_counter()
-    for epoch in range(config.epochs):
-        for begin in range(0, len(labels), config.chunk_size):
-            end = min(begin + config.chunk_size, len(labels))
-            states, stats = _vmapped_chunk(
-                train_keys, states, jnp.asarray(encoding.to_pixels(images[begin:end])[:, None]),
-                jnp.asarray(labels[begin:end, None]),
-                jnp.arange(begin, end, dtype=jnp.int32)[:, None], jnp.int32(epoch), params, spec)
-            events += np.asarray(stats.potentiation_events.sum(axis=(1, 2))
-                                 + stats.depression_events.sum(axis=(1, 2)))
-        accuracy.append([srbm_jax.evaluate(jax.random.fold_in(eval_keys[s], epoch),
-                                           _seed_state(states, s), test_x, test_y, params, spec,
-                                           batch_size=min(250, len(test_y)))["accuracy"]
-                         for s in range(seeds)])
-        print(f"{name} epoch {epoch + 1}: accuracy {np.mean(accuracy[-1]):.4f} "
-              f"({time.perf_counter() - start:.0f} s)", flush=True)
-    # Inference after drift: evaluate the noisy weights as a fixed ideal weight matrix.
-    ideal_spec, ideal_params = spec.replace(device=IdealWeight()), params.replace(device=IdealParams())
-    drift = {}
-    for seconds in drift_seconds:
-        for compensate in (False, True):
-            row = []
-            for s in range(seeds):
-                weight = spec.device.read(_seed_state(states, s), params.device)
-                noisy = noisy_weight(jax.random.fold_in(eval_keys[s], 1000), weight, seconds,
-                                     InferenceNoiseParams(), compensate)
-                row.append(srbm_jax.evaluate(jax.random.fold_in(eval_keys[s], 2000), IdealState(noisy),
-                                             test_x, test_y, ideal_params, ideal_spec,
-                                             batch_size=min(250, len(test_y)))["accuracy"])
-            drift[f"{seconds:g}s{' compensated' if compensate else ''}"] = row
-    return {"device": name, "accuracy_per_epoch": accuracy, "drift": drift,
-            "counters": _counters(states, (events / config.epochs).tolist()),
-            "wall_s": time.perf_counter() - start}
-
-
-def markdown(results: list[dict], config) -> str:
-    epochs = config.epochs
-    drift_keys = list(results[0]["drift"])
-    header = (["device"] + [f"ep{e + 1}" for e in range(epochs)] + drift_keys
-              + ["events/epoch", "SET pulses", "RESET pulses", "refreshes"])
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for result in results:
-        counters = result["counters"]
-
-        def mean(values):
-            return f"{np.mean(values):.4g}" if values is not None else "-"
-
-        cells = ([result["device"]]
-                 + [f"{100 * np.mean(a):.1f}" for a in result["accuracy_per_epoch"]]
-                 + [f"{100 * np.mean(result['drift'][k]):.1f}" for k in drift_keys]
-                 + [mean(counters["update_events"]), mean(counters.get("set_pulses")),
-                    mean(counters.get("reset_pulses")), mean(counters.get("refresh_count"))])
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
 
 
 def main(argv):

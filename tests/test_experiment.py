@@ -13,7 +13,7 @@ import pytest
 
 import srbm_jax
 from experiments.configs import default, smoke
-from srbm_jax import analysis, checkpoint, experiment
+from srbm_jax import analysis, checkpoint, compare, experiment
 from srbm_jax.data import mnist
 
 TINY_COUNTS = {"train": (4,) * 10, "test": (2,) * 10}
@@ -283,11 +283,9 @@ def test_pcm_devices_build_from_config(device):
 
 
 def test_compare_devices_tiny():
-    from experiments import compare_devices
-
     config = tiny_config(epochs=1)
     data = experiment.load_data(config, verbose=False)
-    results = [compare_devices.compare_device(name, config, data, seeds=2,
+    results = [compare.compare_device(name, config, data, seeds=2,
                                               drift_seconds=[1.0, 3.15e7])
                for name in ("pcm_nonlinear", "bipolar_2t1r")]
     for result in results:
@@ -299,5 +297,5 @@ def test_compare_devices_tiny():
         assert all(events > 0 for events in result["counters"]["update_events"])
     assert all(pulses > 0 for pulses in results[0]["counters"]["set_pulses"])
     assert "set_pulses" not in results[1]["counters"]  # bipolar_2t1r keeps no pulse counters
-    table = compare_devices.markdown(results, config)
+    table = compare.markdown(results, config)
     assert table.count("\n") == 4 and "| pcm_nonlinear |" in table
