@@ -1,0 +1,55 @@
+"""Accuracy against presentation time for a trained run's checkpoint.
+
+  python -m experiments.presentation_time --workdir=<run dir> --inference_ms=300 --test_size=2000
+
+Reads `config.json` and `checkpoint.npz` of a `train_mnist` run, evaluates the first test_size
+test images with the presentation lengthened to inference_ms, and prints one JSON line with the
+accuracy had the presentation stopped after 25, 50, 100, ... ms (label-group counts so far).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jax
+import ml_collections
+import numpy as np
+from absl import app, flags
+
+import srbm_jax
+from srbm_jax import checkpoint, experiment
+from srbm_jax.train import ImageStats
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("workdir", None, "A train_mnist run directory.", required=True)
+flags.DEFINE_float("inference_ms", 300.0, "Presentation time per test image.")
+flags.DEFINE_integer("test_size", 2000, "First N test images.")
+flags.DEFINE_integer("seed", 5, "Evaluation key.")
+
+
+def main(argv):
+    del argv
+    workdir = Path(FLAGS.workdir)
+    config = ml_collections.ConfigDict(json.loads((workdir / "config.json").read_text()))
+    config.inference_ms = FLAGS.inference_ms
+    config.test_size = FLAGS.test_size
+    spec, params = experiment.spec_and_params(config)
+    path = workdir / experiment.CHECKPOINT_NAME
+    position = int(checkpoint.read_metadata(path)["next_image"])
+    like = {"device": srbm_jax.init_device(jax.random.key(0), params, spec),
+            "stats": {name: np.zeros((position,), np.float32) for name in ImageStats._fields}}
+    tree, metadata = checkpoint.load(path, like)
+    state = jax.tree_util.tree_map(jax.numpy.asarray, tree["device"])
+    _, _, test_x, test_y = experiment.load_data(config, verbose=False)
+    result = srbm_jax.evaluate(jax.random.key(FLAGS.seed), state, test_x, test_y, params, spec,
+                               batch_size=min(250, len(test_y)))
+    accuracy = result["accuracy_vs_time"]
+    times = [t for t in (25, 50, 100, 150, 200, 300, 500, 1000) if t <= FLAGS.inference_ms]
+    print(json.dumps({"checkpoint_epoch": metadata["epoch"], "next_image": position,
+                      "test_images": len(test_y),
+                      "accuracy_vs_time_ms": {t: round(float(accuracy[spec.ticks(t) - 1]), 4)
+                                              for t in times}}))
+
+
+if __name__ == "__main__":
+    app.run(main)
