@@ -8,7 +8,7 @@ shape, so the choice is a `Spec.random_source` string and nothing else changes:
 * 'hash' (default): the key is turned into two 32-bit words (k1, k2) with one threefry call, then
   word[c] = lowbias32((c XOR k2) * 0x9E3779B9 + k1) for the flat counter c. lowbias32 (C. Wellons'
   "hash-prospector", two multiply-xorshift rounds) is a bijection of uint32 with low avalanche bias.
-  On a 2-core CPU it is ~6x faster than threefry per word (benchmarks/throughput.py), which matters
+  On a 2-core CPU it is ~13x faster than threefry per word (benchmarks/micro.py), which matters
   because a training image needs ~0.5 M words. Its statistics are tested in tests/test_random.py
   (bit balance, popcount mean and variance, neighbour correlation).
 
