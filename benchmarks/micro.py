@@ -5,7 +5,8 @@
 * matvec: one 824 x 832 float32 matrix-vector product per tick in a 50-tick scan, post-major
   (W @ s, the dense drive's layout) and pre-major (s @ W);
 * lif: `neurons.lif_tick` of 824 neurons per tick (one and two layers), no drive;
-* model_tick: a whole tick of the model segment (`network.run_free_segment`, default network);
+* model_tick: a whole tick of the model segment (`network.run_free_segment`, default network),
+  dense drive and sparse drive in chunks of 8, 16, 32, with the spikes per tick it saw;
 * words: 50 x 832 x 4 uint32 random words from the hash and from threefry;
 * device_apply: one update call of each registered device on an 832 x 832 array with
   Poisson(0.1) event counts.
@@ -84,10 +85,22 @@ def main(argv):
     words = network.draw_segment_words(key, model.n_ticks, model.visible_free, spec)
     p_visible = encoding.visible_probabilities(jnp.zeros(spec.n_data), None, params, spec)
     p_hidden = encoding.hidden_probabilities(params, spec)
-    seconds = _time(lambda w, W: network.run_free_segment(
-        w, network.init_carry(spec), W, p_visible, p_hidden, params, spec,
-        model.visible_free)[1].sum(), words, weight)
-    _emit("model segment tick", seconds / model.n_ticks * 1e6, "us_per_tick")
+    for chunk in (0, 8, 16, 32):
+        chunk_spec = spec.replace(drive_chunk=chunk)
+
+        def segment(w, W, chunk_spec=chunk_spec):
+            _, visible, hidden = network.run_free_segment(
+                w, network.init_carry(chunk_spec), W, p_visible, p_hidden, params, chunk_spec,
+                model.visible_free)
+            return visible.sum(), hidden.sum()
+
+        seconds = _time(segment, words, weight)
+        visible_spikes, hidden_spikes = jax.jit(segment)(words, weight)
+        print(json.dumps({"benchmark": f"model segment tick, drive_chunk={chunk}",
+                          "us_per_tick": round(seconds / model.n_ticks * 1e6, 3),
+                          "visible_spikes_per_tick": float(visible_spikes) / model.n_ticks,
+                          "hidden_spikes_per_tick": float(hidden_spikes) / model.n_ticks,
+                          "backend": jax.default_backend()}), flush=True)
 
     for source in ("hash", "threefry"):
         _emit(f"words {source} 50x832x4", _time(

@@ -22,7 +22,7 @@ from srbm_jax.schedule import training_segments
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("repeats", 50, "Timed calls per component.")
-flags.DEFINE_integer("drive_chunk", 0, "Spec.drive_chunk (0 = dense drive).")
+flags.DEFINE_integer("drive_chunk", 16, "Spec.drive_chunk (0 = dense drive).")
 
 
 def timed(name: str, function, *args) -> None:

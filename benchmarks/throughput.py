@@ -39,8 +39,11 @@ flags.DEFINE_list("batches", ["8", "32"], "Mini-batch sizes to measure.")
 flags.DEFINE_integer("inference_batch", 250, "Test images run side by side.")
 flags.DEFINE_list("networks", ["1", "2", "4", "8", "16"], "vmapped network counts.")
 flags.DEFINE_integer("network_images", 50, "Images per network in the vmapped measurement.")
-flags.DEFINE_integer("drive_chunk", 0, "Spec.drive_chunk (0 = dense drive).")
+flags.DEFINE_integer("drive_chunk", 16, "Spec.drive_chunk (0 = dense drive).")
 flags.DEFINE_string("random_source", "hash", "Spec.random_source.")
+flags.DEFINE_float("init_std", None, "Device init std (default: the device's own, IBM 1.06). The "
+                   "sparse drive's cost follows the firing rates, which depend on it: 0.1 gives "
+                   "rates close to those of a trained network.")
 
 
 def peak_rss_mb() -> float:
@@ -57,7 +60,8 @@ def emit(mode: str, networks: int, batch: int, images: int, seconds: float, tick
                   jax_version=jax.__version__,
                   spec=dict(n_visible=spec.n_visible, n_hidden=spec.n_hidden_total,
                             dt_ms=spec.dt_ms, drive_chunk=spec.drive_chunk,
-                            random_source=spec.random_source, device=spec.device.name), **extra)
+                            random_source=spec.random_source, device=spec.device.name,
+                            init_std=FLAGS.init_std), **extra)
     print(json.dumps(record), flush=True)
 
 
@@ -78,6 +82,8 @@ def main(argv):
     del argv
     spec = srbm_jax.Spec(drive_chunk=FLAGS.drive_chunk, random_source=FLAGS.random_source)
     params = srbm_jax.default_params(spec)
+    if FLAGS.init_std is not None:
+        params = params.replace(device=params.device.replace(init_std=FLAGS.init_std))
     train_ticks = sum(segment.n_ticks for segment in training_segments(spec))
     pixels, labels = synthetic_digits(max(FLAGS.images, FLAGS.test_images), spec.n_data)
 

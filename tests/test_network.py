@@ -138,7 +138,7 @@ def test_synaptic_drive_sparse_equals_dense(n_spikes, rng):
     got = network.synaptic_drive(jnp.asarray(spikes), rows.T, 0)
     np.testing.assert_allclose(got, expected, atol=1e-5)
     for chunk in (1, 3, 64):
-        got = network.synaptic_drive(jnp.asarray(spikes), rows, chunk)
+        got = network.synaptic_drive(jnp.asarray(spikes), network.sparse_rows(rows), chunk)
         np.testing.assert_allclose(got, expected, atol=1e-5)
 
 
@@ -246,3 +246,15 @@ def test_prepare_images_conversions():
 def test_prepare_images_errors(images, labels, match):
     with pytest.raises(ValueError, match=match):
         encoding.prepare_images(images, labels, small_spec())
+
+
+@pytest.mark.parametrize("pattern", ["none", "all", "first", "last", "random"])
+def test_spike_list_is_the_ascending_spike_indices_padded_with_n(pattern, rng):
+    n, pad = 13, 4
+    spikes = {"none": np.zeros(n, bool), "all": np.ones(n, bool),
+              "first": np.eye(n, dtype=bool)[0], "last": np.eye(n, dtype=bool)[-1],
+              "random": rng.random(n) < 0.4}[pattern]
+    got = np.asarray(network.spike_list(jnp.asarray(spikes), pad))
+    expected = np.full(n + pad, n)
+    expected[:spikes.sum()] = np.flatnonzero(spikes)
+    np.testing.assert_array_equal(got, expected)

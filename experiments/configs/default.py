@@ -60,7 +60,7 @@ def get_config() -> ml_collections.ConfigDict:
     # ---- simulator choices (Spec) -------------------------------------------------------------
     config.random_source = "hash"  # uint32 word generator: hash | threefry (ours)
     config.bridge_correction = True  # Brownian-bridge threshold crossings inside a tick (ours)
-    config.drive_chunk = 0  # 0 = dense synaptic drive, > 0 = sparse gather chunk (ours; speed only)
+    config.drive_chunk = 16  # 0 = dense synaptic drive, > 0 = sparse row sum, rows per loop step (ours; speed only)
 
     # ---- synapse device (Spec.device / Params.device) -----------------------------------------
     config.device = "gpgm_linear"  # gpgm_linear (IBM 6T2R) | ideal | pcm_nonlinear | pcm_stochastic | bipolar_2t1r
