@@ -7,7 +7,8 @@
 * lif: `neurons.lif_tick` of 824 neurons per tick (one and two layers), no drive;
 * model_tick: a whole tick of the model segment (`network.run_free_segment`, default network),
   dense drive and sparse drive in chunks of 8, 16, 32, with the spikes per tick it saw;
-* words: 50 x 832 x 4 uint32 random words from the hash and from threefry;
+* words: 50 x 832 x 4 uint32 random words from the hash and from threefry; normals for a PCM
+  pair's SET pulse (2 x 832 x 832) from both;
 * device_apply: one update call of each registered device on an 832 x 832 array with
   Poisson(0.1) event counts.
 """
@@ -106,6 +107,12 @@ def main(argv):
         _emit(f"words {source} 50x832x4", _time(
             lambda k, s=source: srbm_random.words(k, (TICKS, 832, 4), s).sum(), key) * 1e3,
             "ms")
+
+    shape = (2, 832, 832)
+    _emit("normal threefry 2x832x832", _time(lambda k: jax.random.normal(k, shape).sum(), key) * 1e3,
+          "ms")
+    _emit("normal hash 2x832x832", _time(lambda k: srbm_random.normal(k, shape).sum(), key) * 1e3,
+          "ms")
 
     counts = jax.random.poisson(key, 0.1, (832, 832)).astype(jnp.float32)
     for name, device_class in DEVICES.items():

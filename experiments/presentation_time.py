@@ -1,6 +1,8 @@
-"""Accuracy against presentation time for a trained run's checkpoint.
+"""Accuracy against presentation time for a trained run's checkpoint, optionally with
+inference-only settings.
 
   python -m experiments.presentation_time --workdir=<run dir> --inference_ms=300 --test_size=2000
+  python -m experiments.presentation_time --workdir=<run dir> --set=walk_up=0.03 --set=walk_down=0.03
 
 Reads `config.json` and `checkpoint.npz` of a `train_mnist` run, evaluates the first test_size
 test images with the presentation lengthened to inference_ms, and prints one JSON line with the
@@ -25,6 +27,25 @@ flags.DEFINE_string("workdir", None, "A train_mnist run directory.", required=Tr
 flags.DEFINE_float("inference_ms", 300.0, "Presentation time per test image.")
 flags.DEFINE_integer("test_size", 2000, "First N test images.")
 flags.DEFINE_integer("seed", 5, "Evaluation key.")
+flags.DEFINE_multi_string("set", [], "field=value: a numeric Params field of the run's config "
+                          "changed for inference only (e.g. walk_up=0.03, spike_rate_hz=250).")
+INFERENCE_FIELDS = ("walk_up", "walk_down", "spike_rate_hz", "input_threshold", "firing_threshold",
+                    "alpha", "membrane_tau_ms", "refractory_ms", "bias_rate_factor")
+
+
+def inference_overrides(settings: list[str]) -> dict[str, float]:
+    """Parse --set field=value pairs; only numeric neuron / input fields (the weights' shapes and
+    the device stay those of the checkpoint)."""
+    overrides = {}
+    for setting in settings:
+        field, _, value = setting.partition("=")
+        if field not in INFERENCE_FIELDS:
+            raise ValueError(f"--set {setting!r}: field must be one of {INFERENCE_FIELDS}")
+        try:
+            overrides[field] = float(value)
+        except ValueError:
+            raise ValueError(f"--set {setting!r}: value must be a number") from None
+    return overrides
 
 
 def main(argv):
@@ -33,10 +54,13 @@ def main(argv):
     config = ml_collections.ConfigDict(json.loads((workdir / "config.json").read_text()))
     config.inference_ms = FLAGS.inference_ms
     config.test_size = FLAGS.test_size
+    overrides = inference_overrides(FLAGS.set)
+    trained_spec, trained_params = experiment.spec_and_params(config)
+    config.update(overrides)
     spec, params = experiment.spec_and_params(config)
     path = workdir / experiment.CHECKPOINT_NAME
     position = int(checkpoint.read_metadata(path)["next_image"])
-    like = {"device": srbm_jax.init_device(jax.random.key(0), params, spec),
+    like = {"device": srbm_jax.init_device(jax.random.key(0), trained_params, trained_spec),
             "stats": {name: np.zeros((position,), np.float32) for name in ImageStats._fields}}
     tree, metadata = checkpoint.load(path, like)
     state = jax.tree_util.tree_map(jax.numpy.asarray, tree["device"])
@@ -46,7 +70,7 @@ def main(argv):
     accuracy = result["accuracy_vs_time"]
     times = [t for t in (25, 50, 100, 150, 200, 300, 500, 1000) if t <= FLAGS.inference_ms]
     print(json.dumps({"checkpoint_epoch": metadata["epoch"], "next_image": position,
-                      "test_images": len(test_y),
+                      "test_images": len(test_y), "inference_overrides": overrides,
                       "accuracy_vs_time_ms": {t: round(float(accuracy[spec.ticks(t) - 1]), 4)
                                               for t in times}}))
 

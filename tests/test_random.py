@@ -135,3 +135,39 @@ def test_bernoulli_rate(stream, p):
     _, words = stream
     spikes = np.asarray(srbm_random.bernoulli_from_words(jnp.asarray(words), jnp.float32(p)))
     assert abs(spikes.mean() - p) < N_SE * np.sqrt(p * (1 - p) / N_WORDS)
+
+
+
+def test_normal_from_words_exact_quantiles():
+    """Inversion at known words: z(u) = sqrt(2) erfinv(2u - 1), u = (top 24 bits + 1/2) / 2^24."""
+    words = jnp.array([0x80000000, 0, 0xFFFFFFFF, 0xC0000000], jnp.uint32)
+    got = np.asarray(srbm_random.normal_from_words(words), np.float64)
+    u = (np.array([2**23, 0, 2**24 - 1, 3 * 2**22], np.float64) + 0.5) / 2**24
+    # Reference normal quantiles: u = 1/2 + 2^-25 -> 7.5e-8; the extreme words -> -/+5.42 (the
+    # quantile of 2^-25); 0.75 + 2^-25 -> 0.6745 (standard normal quantile).
+    np.testing.assert_allclose(got[0], 0.0, atol=1e-6)
+    np.testing.assert_allclose(got[[1, 2]], [-5.42, 5.42], atol=0.01)
+    np.testing.assert_allclose(got[1], -got[2], rtol=1e-4)
+    np.testing.assert_allclose(got[3], 0.6744898, atol=2e-5)
+    assert np.all(np.diff(u[[1, 0, 3, 2]]) > 0) and np.all(np.diff(got[[1, 0, 3, 2]]) > 0)
+
+
+def test_normal_moments(stream):
+    """Mean, variance, third and fourth moments of N words' normals against 0, 1, 0, 3 within
+    N_SE standard errors (the SEs of the sample moments of a standard normal: 1, sqrt 2, sqrt 15,
+    sqrt 96 over sqrt N)."""
+    _, words = stream
+    z = np.asarray(srbm_random.normal_from_words(jnp.asarray(words)), np.float64)
+    n = len(z)
+    assert abs(z.mean()) < N_SE / np.sqrt(n)
+    assert abs(np.mean(z**2) - 1) < N_SE * np.sqrt(2 / n)
+    assert abs(np.mean(z**3)) < N_SE * np.sqrt(15 / n)
+    assert abs(np.mean(z**4) - 3) < N_SE * np.sqrt(96 / n)
+    assert np.all(np.abs(z) < 5.43)
+
+
+def test_normal_is_a_function_of_the_key():
+    a = srbm_random.normal(jax.random.key(3), (5, 7))
+    np.testing.assert_array_equal(a, srbm_random.normal(jax.random.key(3), (5, 7)))
+    assert not np.allclose(a, srbm_random.normal(jax.random.key(4), (5, 7)))
+    assert a.shape == (5, 7) and a.dtype == jnp.float32

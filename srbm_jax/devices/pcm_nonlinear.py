@@ -7,6 +7,7 @@ One SET pulse on a device (shared/reference/model.md section 6; aihwkit `ExpStep
     step = max(1 - a_up exp(gamma_up z), 0) * dw_min        (a_up = -27.235, gamma_up = 2.5,
                                                              dw_min = 0.01)
     w   <- min(w + max(step * d * (1 + dw_min_std * xi), 0), g_max),   xi ~ N(0, 1) per pulse
+    (xi from `srbm_jax.random.normal`: hash words, inverse-CDF normals)
 Steps shrink from 0.28235 at w = 0 to 0.01180 at w = 2 (1 + 27.235 e^-5 = 1.1835); about 73
 pulses take a device from 0 to 2 (integral of dw / step).
 * d: device-to-device factor on dw_min, max(1 + dw_min_dtod * N(0, 1), 0), drawn once per device
@@ -42,6 +43,7 @@ import jax
 import jax.numpy as jnp
 from flax import struct
 
+from srbm_jax import random as srbm_random
 from srbm_jax.devices.base import check_params
 from srbm_jax.devices.pcm_pair import AbstractPcmPair, init_low, pulse_loop, zeros_counters
 
@@ -135,7 +137,7 @@ class PcmNonlinear(AbstractPcmPair):
         dtod = jnp.stack([state.dtod_plus, state.dtod_minus])
 
         def pulse(k, w):
-            noise = 1.0 + params.dw_min_std * jax.random.normal(k, w.shape, jnp.float32)
+            noise = 1.0 + params.dw_min_std * srbm_random.normal(k, w.shape)
             step = jnp.maximum(exp_step_size(w, params) * dtod * noise, 0.0)
             return jnp.minimum(w + step, params.g_max)
 

@@ -5,6 +5,7 @@ stochastic model; simulator conductance units, [g_min, g_max] = [0, 10]):
     mean = mean_g G + mean_0 + mean_p P
     std  = max(std_g G + std_0 + std_p P, 0)
     G   <- min(G + max(mean + std xi, 0), g_max),   xi ~ N(0, 1) per pulse and device
+    (xi from `srbm_jax.random.normal`: hash words, inverse-CDF normals)
     P   <- P + 1
 P is the device's decaying memory of recent programming: at the start of every `apply` call
 (one call per eCD phase: a data or a model phase of one image) P <- memory_decay * P, then each
@@ -36,6 +37,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import struct
 
+from srbm_jax import random as srbm_random
 from srbm_jax.devices.base import check_field, check_params
 from srbm_jax.devices.pcm_pair import AbstractPcmPair, init_low, pulse_loop, zeros_counters
 
@@ -126,7 +128,7 @@ class PcmStochastic(AbstractPcmPair):
         def pulse(k, carry):
             g, p = carry
             mean, std = stochastic_step_moments(g, p, params)
-            step = jnp.maximum(mean + std * jax.random.normal(k, g.shape, jnp.float32), 0.0)
+            step = jnp.maximum(mean + std * srbm_random.normal(k, g.shape), 0.0)
             return jnp.minimum(g + step, params.g_max), p + 1.0
 
         g = jnp.stack([state.g_plus, state.g_minus])
