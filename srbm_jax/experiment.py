@@ -36,7 +36,7 @@ from srbm_jax import analysis, checkpoint
 from srbm_jax.config import Params, Spec
 from srbm_jax.data import mnist
 from srbm_jax.devices import DEVICES, GpGmParams, GpGmState, IdealParams
-from srbm_jax.train import ImageStats, image_key
+from srbm_jax.train import ImageStats, image_key, step_scaled_params
 
 CHECKPOINT_NAME = "checkpoint.npz"
 METRICS_NAME = "metrics.jsonl"
@@ -108,6 +108,14 @@ def _check_run_fields(config) -> None:
     _require(config.device in DEVICES, "device", f"one of {sorted(DEVICES)}", config.device)
     _require(is_int(config.device_levels) and config.device_levels >= 0, "device_levels",
              "an integer >= 0", config.device_levels)
+    step_decay = config.get("step_decay", 1.0)
+    _require(isinstance(step_decay, (int, float)) and not isinstance(step_decay, bool)
+             and 0.0 < step_decay <= 1.0, "step_decay", "a number in (0, 1] (1 = constant steps)",
+             step_decay)
+    if step_decay != 1.0:
+        _require(config.device in ("gpgm_linear", "ideal", "bipolar_2t1r"), "step_decay",
+                 f"1.0 for device {config.device!r} (its step is a fixed pulse property); "
+                 "< 1 needs gpgm_linear, ideal or bipolar_2t1r", step_decay)
     if config.device != "gpgm_linear":
         _require(config.device_levels == 0, "device_levels",
                  f"0 for device {config.device!r} (only gpgm_linear quantises)",
@@ -318,6 +326,15 @@ def train_and_evaluate(config, workdir, resume: bool = False, verbose: bool = Tr
         f"{n_train} train / {len(test_y)} test images, {config.epochs} epoch(s), "
         f"workdir {workdir}")
 
+    step_decay = float(config.get("step_decay", 1.0))
+
+    def params_at_epoch(epoch):
+        if step_decay == 1.0:
+            return None
+        # Step-size schedule: the change per event falls by step_decay per epoch, continuously.
+        return lambda begin: step_scaled_params(
+            params, spec, step_decay ** ((epoch * n_train + begin) / n_train))
+
     for epoch in range(first_epoch, config.epochs):
         progress = Progress(f"epoch {epoch + 1} train", n_train, start=position)
         resumed_at = position
@@ -327,7 +344,7 @@ def train_and_evaluate(config, workdir, resume: bool = False, verbose: bool = Tr
             state, new_stats = srbm_jax.train_epoch(
                 train_root, state, train_x[:stop], train_y[:stop], params, spec, epoch=epoch,
                 start=position, chunk_size=config.chunk_size, batch_size=config.batch_size,
-                progress=progress)
+                progress=progress, params_at=params_at_epoch(epoch))
             jax.block_until_ready(state)
             train_wall += time.perf_counter() - t0
             stats = {k: np.concatenate([stats[k], new_stats[k]]) for k in stats}

@@ -23,7 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from srbm_jax import encoding, network, plasticity
-from srbm_jax.config import Spec, validate
+from srbm_jax.config import Params, Spec, validate
 from srbm_jax.schedule import training_segments
 
 
@@ -189,6 +189,15 @@ def train_chunk(root_key, device_state, pixels, labels, indices, epoch, params, 
     return jax.lax.scan(step, device_state, (pixels, labels, indices))
 
 
+def step_scaled_params(params: Params, spec: Spec, factor) -> Params:
+    """params with the device's change per event multiplied by `factor` (`Device.scale_steps`).
+
+    The step-size schedule of `experiment.train_and_evaluate`: factor = step_decay ** (images
+    trained so far / images per epoch), a learning rate that falls by `step_decay` per epoch
+    (stochastic-approximation practice: large steps find the basin, small steps settle in it)."""
+    return params.replace(device=spec.device.scale_steps(params.device, jnp.float32(factor)))
+
+
 def init_device(key, params, spec: Spec):
     """Initial device state of the n_visible x n_hidden_total synapse array."""
     return spec.device.init(key, spec.n_visible, spec.n_hidden_total, params.device)
@@ -196,7 +205,8 @@ def init_device(key, params, spec: Spec):
 
 def train_epoch(root_key, device_state, pixels, labels, params, spec: Spec, *, epoch: int = 0,
                 start: int = 0, chunk_size: int = 500, batch_size: int = 1,
-                progress: Callable[[int, int], None] | None = None):
+                progress: Callable[[int, int], None] | None = None,
+                params_at: Callable[[int], Params] | None = None):
     """Train on images [start, N) of a data set in chunks (streams the data to the device).
 
     pixels: images, uint8 [N, n_data] (0..255) or float in [0, 1] (or [N, H, W]).
@@ -205,7 +215,9 @@ def train_epoch(root_key, device_state, pixels, labels, params, spec: Spec, *, e
     whose size is not a multiple of batch_size is trained on-line. pixels / labels are validated with
     `encoding.check_images` first and converted to float32 one chunk at a time, so host memory
     does not grow with the data set beyond the images themselves. `progress(done, total)` is
-    called after every chunk.
+    called after every chunk. `params_at(begin)`, if given, supplies the Params of the chunk that
+    starts at image `begin` (schedules, e.g. a decaying step: `step_scaled_params`); they must
+    keep the structure of `params` (traced values change, nothing recompiles).
     Returns (device_state, dict of per-image stats as numpy arrays).
     """
     if batch_size < 1:
@@ -222,11 +234,12 @@ def train_epoch(root_key, device_state, pixels, labels, params, spec: Spec, *, e
         batch = batch_size if (end - begin) % batch_size == 0 else 1
         groups = (end - begin) // batch
         chunk_pixels = encoding.to_pixels(images[begin:end]).reshape(groups, batch, -1)
+        chunk_params = params if params_at is None else params_at(begin)
         device_state, stats = train_chunk(
             root_key, device_state, jnp.asarray(chunk_pixels),
             jnp.asarray(labels[begin:end].reshape(groups, batch)),
             jnp.arange(begin, end, dtype=jnp.int32).reshape(groups, batch), jnp.int32(epoch),
-            params, spec)
+            chunk_params, spec)
         collected.append(jax.tree_util.tree_map(lambda leaf: np.asarray(leaf).reshape(-1), stats))
         if progress is not None:
             progress(end, total)

@@ -2,6 +2,8 @@
 every registered device under jit and vmap."""
 from __future__ import annotations
 
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -150,3 +152,28 @@ def test_every_device_under_jit_and_vmap(name):
     single = run(keys[1])
     np.testing.assert_array_equal(single[0], before[1])
     np.testing.assert_array_equal(single[2], after[1])
+
+
+@pytest.mark.parametrize("name, fields", [("gpgm_linear", ("set_step", "reset_step")),
+                                          ("bipolar_2t1r", ("set_step", "reset_step")),
+                                          ("ideal", ("learning_rate",))])
+def test_scale_steps_multiplies_only_the_step_fields(name, fields):
+    device = DEVICES[name]()
+    params = device.default_params()
+    scaled = device.scale_steps(params, 0.25)
+    for field in dataclasses.fields(params):
+        want = getattr(params, field.name) * (0.25 if field.name in fields else 1.0)
+        np.testing.assert_allclose(getattr(scaled, field.name), want, rtol=1e-7)
+    # A zero factor stops learning: apply leaves the state as it was.
+    state = device.init(jax.random.key(0), 4, 3, params)
+    counts = jnp.ones((4, 3))
+    frozen = device.apply(jax.random.key(1), state, counts, 2 * counts, device.scale_steps(params, 0.0))
+    for a, b in zip(jax.tree_util.tree_leaves(state), jax.tree_util.tree_leaves(frozen), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("name", ["pcm_nonlinear", "pcm_stochastic"])
+def test_scale_steps_unsupported_names_the_device(name):
+    device = DEVICES[name]()
+    with pytest.raises(NotImplementedError, match=name):
+        device.scale_steps(device.default_params(), 0.5)

@@ -132,12 +132,47 @@ def test_ideal_device_mapping():
     ("device", "memristor"), ("n_label", 15), ("n_hidden", 0), ("data_ms", 0.5),
     ("spike_rate_hz", 5000.0), ("input_threshold", 2.0), ("membrane_tau_ms", 0.0),
     ("set_step", -0.01), ("init_std", -1.0), ("g_min", 20.0), ("device_levels", 1),
-    ("input_coding", "latency"), ("checkpoint_every_images", -1)])
+    ("input_coding", "latency"), ("checkpoint_every_images", -1), ("step_decay", 0.0),
+    ("step_decay", 1.5)])
 def test_config_errors_name_the_field(field, value):
     config = default.get_config()
     config[field] = value
     with pytest.raises(ValueError, match=rf"^config\.{field}:"):
         experiment.spec_and_params(config)
+
+
+def test_step_decay_needs_a_scalable_device():
+    config = default.get_config()
+    config.update(device="pcm_nonlinear", step_decay=0.5)
+    with pytest.raises(ValueError, match=r"^config\.step_decay:.*pcm_nonlinear"):
+        experiment.spec_and_params(config)
+
+
+def test_step_decay_schedule_and_resume(tmp_path, cache, monkeypatch):
+    """With step_decay the device params of every training call follow the schedule
+    factor = decay ** (images trained / images per epoch); a mid-epoch resume gives the same run."""
+    monkeypatch.setattr(mnist, "LABEL_COUNTS", TINY_COUNTS)
+    monkeypatch.setenv("SRBM_JAX_CACHE", str(cache))
+    config = tiny_config(epochs=2, step_decay=0.25, checkpoint_every_images=20, chunk_size=10)
+    seen = []
+    real_train_chunk = srbm_jax.train.train_chunk
+
+    def recording(root, state, pixels, labels, indices, epoch, params, spec):
+        seen.append((int(epoch), int(indices[0, 0]), float(params.device.set_step)))
+        return real_train_chunk(root, state, pixels, labels, indices, epoch, params, spec)
+
+    monkeypatch.setattr(srbm_jax.train, "train_chunk", recording)
+    run(config, tmp_path / "straight")
+    expected = [(epoch, begin, 0.01 * 0.25 ** ((epoch * 40 + begin) / 40))
+                for epoch in range(2) for begin in range(0, 40, 10)]
+    assert [(e, b) for e, b, _ in seen] == [(e, b) for e, b, _ in expected]
+    np.testing.assert_allclose([s for _, _, s in seen], [s for _, _, s in expected], rtol=1e-6)
+    monkeypatch.setattr(srbm_jax.train, "train_chunk", real_train_chunk)
+    # Interrupted after epoch 1 + 20 images, then resumed: bit-identical to the straight run.
+    run(tiny_config(epochs=1, step_decay=0.25, checkpoint_every_images=20, chunk_size=10),
+        tmp_path / "resumed")
+    run(config, tmp_path / "resumed", resume=True)
+    assert_same_run(tmp_path / "straight", tmp_path / "resumed", epochs=2)
 
 
 def test_train_size_larger_than_data_set(tmp_path):

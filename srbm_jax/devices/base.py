@@ -8,6 +8,7 @@ so are traced and can be vmapped. Its *state* (conductances) is a NamedTuple of 
     state  = device.init(key, n_visible, n_hidden, params)
     weight = device.read(state, params)            # [n_visible, n_hidden] effective conductance
     state  = device.apply(key, state, potentiation, depression, params)
+    params = device.scale_steps(params, factor)    # learning-rate schedules (traced factor)
 
 `potentiation` / `depression` are float32 [n_visible, n_hidden] counts of eCD coincidence events
 with gate g = +1 (data phase) and g = -1 (model phase) since the last call. Within one call all
@@ -47,6 +48,14 @@ class Device(abc.ABC):
     def apply(self, key: jax.Array, state: Any, potentiation: jax.Array, depression: jax.Array,
               params: Any) -> Any:
         """Apply `potentiation` (gate +1) and `depression` (gate -1) event counts."""
+
+    def scale_steps(self, params: Any, factor: Any) -> Any:
+        """`params` with the change per event multiplied by `factor` (a traced scalar), for
+        step-size schedules (`srbm_jax.train.train_epoch(params_at=...)`). Devices whose step
+        is a physical constant of the pulse (the PCM pairs) do not support it."""
+        raise NotImplementedError(
+            f"device {self.name!r} has no scalable step: a step-size schedule (step_decay < 1) "
+            "is supported by ideal, gpgm_linear and bipolar_2t1r")
 
 
 def check_field(condition: Any, field: str, allowed: str, value: Any) -> None:

@@ -79,6 +79,10 @@ class Bipolar2T1R(Device):
     def read(self, state, params):
         return quantise(state.conductance, params.g_min, params.g_max, self.levels) - params.g_reference
 
+    def scale_steps(self, params, factor):
+        """set_step and reset_step multiplied by factor."""
+        return params.replace(set_step=params.set_step * factor, reset_step=params.reset_step * factor)
+
     def apply(self, key, state, potentiation, depression, params):
         del key  # deterministic device
         # One sign per call in training (one phase per call), so one clip equals per-pulse clips.

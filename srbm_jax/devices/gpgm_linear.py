@@ -89,6 +89,10 @@ class GpGmLinear(Device):
 
         return q(state.g_plus) - q(state.g_minus)
 
+    def scale_steps(self, params, factor):
+        """set_step and reset_step multiplied by factor."""
+        return params.replace(set_step=params.set_step * factor, reset_step=params.reset_step * factor)
+
     def apply(self, key, state, potentiation, depression, params):
         del key  # deterministic device
         up = params.set_step

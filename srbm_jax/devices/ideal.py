@@ -51,6 +51,10 @@ class IdealWeight(Device):
     def read(self, state, params):
         return state.weight
 
+    def scale_steps(self, params, factor):
+        """learning_rate multiplied by factor."""
+        return params.replace(learning_rate=params.learning_rate * factor)
+
     def apply(self, key, state, potentiation, depression, params):
         del key
         return IdealState(state.weight + params.learning_rate * (potentiation - depression))
