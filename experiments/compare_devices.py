@@ -3,18 +3,20 @@
   python -m experiments.compare_devices --workdir=/tmp/devices \
       --config=experiments/configs/default.py --config.train_size=60000 --config.epochs=10
 
-See `srbm_jax.compare` for what is measured. Writes `workdir/compare_devices.json` and a markdown
-table `workdir/compare_devices.md`, and prints the table.
+See `srbm_jax.compare` for what is measured. Writes `workdir/compare_devices.json`, a markdown
+table `workdir/compare_devices.md` and a plot `workdir/compare_devices.png`, and prints the table.
+`--replot` only redraws the table and plot from an existing `compare_devices.json`.
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import ml_collections
 from absl import app, flags
 from ml_collections import config_flags
 
-from srbm_jax import experiment
+from srbm_jax import analysis, experiment
 from srbm_jax.compare import compare_device, markdown
 
 FLAGS = flags.FLAGS
@@ -25,6 +27,15 @@ flags.DEFINE_list("devices", ["ideal", "gpgm_linear", "pcm_nonlinear", "pcm_stoc
 flags.DEFINE_integer("seeds", 2, "Networks per device, vmapped (seeds config.seed, +1, ...).")
 flags.DEFINE_list("drift_seconds", ["1", "3600", "86400", "31536000"],
                   "Times after programming at which to evaluate (1 s, 1 h, 1 day, 1 year).")
+flags.DEFINE_bool("replot", False, "Redraw compare_devices.md / .png from the workdir's JSON.")
+
+
+def write_outputs(workdir: Path, results: list[dict], config) -> str:
+    """The markdown table and the plot of `results`; returns the table."""
+    table = markdown(results, config)
+    (workdir / "compare_devices.md").write_text(table)
+    analysis.plot_device_comparison(results, workdir / "compare_devices.png")
+    return table
 
 
 def main(argv):
@@ -32,6 +43,10 @@ def main(argv):
     config = FLAGS.config
     workdir = Path(FLAGS.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
+    if FLAGS.replot:
+        saved = json.loads((workdir / "compare_devices.json").read_text())
+        print(write_outputs(workdir, saved["results"], ml_collections.ConfigDict(saved["config"])))
+        return
     data = experiment.load_data(config)
     drift_seconds = [float(value) for value in FLAGS.drift_seconds]
     results = [compare_device(name, config, data, FLAGS.seeds, drift_seconds)
@@ -39,9 +54,7 @@ def main(argv):
     (workdir / "compare_devices.json").write_text(json.dumps(
         {"config": experiment.config_dict(config), "seeds": FLAGS.seeds, "results": results},
         indent=1))
-    table = markdown(results, config)
-    (workdir / "compare_devices.md").write_text(table)
-    print(table)
+    print(write_outputs(workdir, results, config))
 
 
 if __name__ == "__main__":

@@ -68,6 +68,39 @@ def plot_accuracy(records: list[dict], out) -> Path:
     return _save(fig, out)
 
 
+def plot_device_comparison(results: list[dict], out) -> Path:
+    """Two panels from `srbm_jax.compare.compare_device` results: test accuracy (%) per epoch for
+    each device (mean over seeds, bars = min..max), and accuracy after drift against time since
+    programming (log axis; solid = raw, dashed = global drift compensation)."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for index, result in enumerate(results):
+        color = f"C{index}"
+        accuracy = 100 * np.asarray(result["accuracy_per_epoch"], np.float64)  # [epochs, seeds]
+        epochs = np.arange(1, accuracy.shape[0] + 1)
+        mean = accuracy.mean(axis=1)
+        left.set_xticks(epochs)
+        left.errorbar(epochs, mean, yerr=[mean - accuracy.min(axis=1), accuracy.max(axis=1) - mean],
+                      fmt="o-", color=color, capsize=3, label=result["device"])
+        for compensate, style in ((False, "-"), (True, "--")):
+            keys = [k for k in result["drift"] if k.endswith(" compensated") == compensate]
+            seconds = [float(k.split("s")[0]) for k in keys]
+            values = [100 * np.mean(result["drift"][k]) for k in keys]
+            right.plot(seconds, values, style, marker="o", color=color,
+                       label=f"{result['device']}{' compensated' if compensate else ''}")
+    left.set_xlabel("epoch")
+    left.set_ylabel("test accuracy (%)")
+    left.grid(alpha=0.3)
+    left.legend(fontsize=8)
+    left.set_title("training (mean over seeds, min..max)")
+    right.set_xscale("log")
+    right.set_xlabel("time since programming (s)")
+    right.set_ylabel("test accuracy (%)")
+    right.grid(alpha=0.3)
+    right.legend(fontsize=7)
+    right.set_title("after drift + read noise (dashed: compensated)")
+    return _save(fig, out)
+
+
 def plot_receptive_fields(weight, spec: Spec, out, n_units: int = 64) -> Path:
     """Weights W[:n_data, j] of the first `n_units` hidden neurons as image tiles.
 

@@ -317,7 +317,7 @@ def test_pcm_devices_build_from_config(device):
     assert type(params.device) is type(spec.device.default_params())
 
 
-def test_compare_devices_tiny():
+def test_compare_devices_tiny(tmp_path):
     config = tiny_config(epochs=1)
     data = experiment.load_data(config, verbose=False)
     results = [compare.compare_device(name, config, data, seeds=2,
@@ -334,3 +334,4 @@ def test_compare_devices_tiny():
     assert "set_pulses" not in results[1]["counters"]  # bipolar_2t1r keeps no pulse counters
     table = compare.markdown(results, config)
     assert table.count("\n") == 4 and "| pcm_nonlinear |" in table
+    assert analysis.plot_device_comparison(results, tmp_path / "d.png").stat().st_size > 1000
