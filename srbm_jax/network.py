@@ -84,14 +84,31 @@ def sparse_rows(pre_major):
     return jnp.concatenate([pre_major, jnp.zeros((1, pre_major.shape[1]), pre_major.dtype)], axis=0)
 
 
+_PREFIX_BLOCK = 16
+
+
 def spike_list(spikes, pad: int):
     """Indices of the spiking neurons in ascending order, int32 [n_pre + pad], padded with n_pre.
 
-    A stream compaction without sort or nonzero: position_i = (number of spikes before i), and
-    index i is scattered to that position when neuron i spiked (cheaper than `jnp.nonzero` on CPU).
+    Stream compaction: neuron i goes to position_i = (number of spikes before i). The prefix
+    count is two small matrix products instead of a cumsum (which XLA:CPU lowers to ~10 separate
+    kernels): with the spikes laid out as blocks of 16, within = blocks @ upper-triangular ones
+    (the inclusive count inside each block) and offset = strict-lower-triangular ones @ block
+    totals (the spikes of all earlier blocks). Counts are small integers, exact in float32 (and in
+    the reduced-precision products of GPUs / TPUs: inputs are 0/1 and <= 16, HIGHEST precision
+    requested anyway). ~4 us cheaper per call than cumsum on the 2-core CPU.
     """
     n_pre = spikes.shape[0]
-    position = jnp.cumsum(spikes.astype(jnp.int32)) - 1
+    n_blocks = -(-n_pre // _PREFIX_BLOCK)
+    padded = jnp.zeros((n_blocks * _PREFIX_BLOCK,), jnp.float32).at[:n_pre].set(
+        spikes.astype(jnp.float32))
+    blocks = padded.reshape(n_blocks, _PREFIX_BLOCK)
+    upper = jnp.triu(jnp.ones((_PREFIX_BLOCK, _PREFIX_BLOCK), jnp.float32))
+    strict_lower = jnp.tril(jnp.ones((n_blocks, n_blocks), jnp.float32), -1)
+    highest = jax.lax.Precision.HIGHEST
+    within = jnp.matmul(blocks, upper, precision=highest)
+    offset = jnp.matmul(strict_lower, within[:, -1], precision=highest)
+    position = (within + offset[:, None]).reshape(-1)[:n_pre].astype(jnp.int32) - 1
     target = jnp.where(spikes, position, n_pre + pad)  # out of range: dropped
     return jnp.full((n_pre + pad,), n_pre, jnp.int32).at[target].set(
         jnp.arange(n_pre, dtype=jnp.int32), mode="drop")

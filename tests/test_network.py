@@ -248,9 +248,10 @@ def test_prepare_images_errors(images, labels, match):
         encoding.prepare_images(images, labels, small_spec())
 
 
+@pytest.mark.parametrize("n", [13, 16, 40])
 @pytest.mark.parametrize("pattern", ["none", "all", "first", "last", "random"])
-def test_spike_list_is_the_ascending_spike_indices_padded_with_n(pattern, rng):
-    n, pad = 13, 4
+def test_spike_list_is_the_ascending_spike_indices_padded_with_n(pattern, n, rng):
+    pad = 4
     spikes = {"none": np.zeros(n, bool), "all": np.ones(n, bool),
               "first": np.eye(n, dtype=bool)[0], "last": np.eye(n, dtype=bool)[-1],
               "random": rng.random(n) < 0.4}[pattern]
