@@ -9,8 +9,9 @@ For every device: `seeds` networks trained side by side (`jax.vmap` over root ke
 states; on-line eCD per network, seeds config.seed, +1, ...), evaluated after every epoch; at
 the end, the accuracy of the trained weights after programming, conductance drift and 1/f read
 noise (`srbm_jax.devices.inference_noise`, aihwkit's PCM formulas) at each time, without and with
-global drift compensation. Counts per network: coincidence events per epoch, and SET / RESET
-pulses and refreshes where the device counts them. bipolar_2t1r runs with its symmetric +-2 ms
+global drift compensation. Counts per network: coincidence events per epoch, SET / RESET pulses
+over the run (counted by the PCM pairs, implied by the events for gpgm_linear and bipolar_2t1r:
+`event_pulses`) and refreshes. bipolar_2t1r runs with its symmetric +-2 ms
 window (`srbm_jax.devices.TWO_T_ONE_R_WINDOW`).
 """
 from __future__ import annotations
@@ -41,12 +42,31 @@ def _seed_state(states, index):
     return jax.tree_util.tree_map(lambda leaf: leaf[index], states)
 
 
-def _counters(states, stats_totals) -> dict:
-    """Per-network totals: events from the training statistics, pulses where the device counts."""
-    result = {"update_events": stats_totals}
-    for name in ("set_pulses", "reset_pulses", "refresh_count", "clipped_pulses"):
-        if hasattr(states, name):
-            result[name] = np.asarray(jnp.sum(getattr(states, name), axis=(1, 2))).tolist()
+def event_pulses(name: str, potentiation, depression) -> dict:
+    """SET / RESET pulses implied by the eCD events for devices that keep no pulse counters.
+
+    gpgm_linear: every event programs both devices (data phase: SET Gp + RESET Gm; model phase:
+    RESET Gp + SET Gm), so SET = RESET = potentiation + depression events. bipolar_2t1r: one
+    device, SET per potentiation event and RESET per depression event. ideal: no device ({}).
+    The PCM pairs count their own pulses in their state (`pcm_pair`)."""
+    potentiation, depression = np.asarray(potentiation), np.asarray(depression)
+    if name == "gpgm_linear":
+        return {"set_pulses": (potentiation + depression).tolist(),
+                "reset_pulses": (potentiation + depression).tolist()}
+    if name == "bipolar_2t1r":
+        return {"set_pulses": potentiation.tolist(), "reset_pulses": depression.tolist()}
+    return {}
+
+
+def _counters(name: str, states, potentiation, depression, epochs: int) -> dict:
+    """Per-network totals over the run: events per epoch from the training statistics; SET /
+    RESET pulses and refreshes from the device state where it counts them, else from the events
+    (`event_pulses`)."""
+    result = {"update_events": ((potentiation + depression) / epochs).tolist()}
+    result.update(event_pulses(name, potentiation, depression))
+    for counter in ("set_pulses", "reset_pulses", "refresh_count", "clipped_pulses"):
+        if hasattr(states, counter):
+            result[counter] = np.asarray(jnp.sum(getattr(states, counter), axis=(1, 2))).tolist()
     return result
 
 
@@ -64,7 +84,7 @@ def compare_device(name: str, config, data, seeds: int, drift_seconds: list[floa
     init_keys, train_keys, eval_keys = (jax.vmap(lambda k, i=i: jax.random.fold_in(k, i))(roots)
                                         for i in range(3))
     states = jax.vmap(lambda k: srbm_jax.init_device(k, params, spec))(init_keys)
-    accuracy, events = [], np.zeros(seeds)
+    accuracy, potentiation, depression = [], np.zeros(seeds), np.zeros(seeds)
     start = time.perf_counter()
     for epoch in range(config.epochs):
         for begin in range(0, len(labels), config.chunk_size):
@@ -73,8 +93,8 @@ def compare_device(name: str, config, data, seeds: int, drift_seconds: list[floa
                 train_keys, states, jnp.asarray(encoding.to_pixels(images[begin:end])[:, None]),
                 jnp.asarray(labels[begin:end, None]),
                 jnp.arange(begin, end, dtype=jnp.int32)[:, None], jnp.int32(epoch), params, spec)
-            events += np.asarray(stats.potentiation_events.sum(axis=(1, 2))
-                                 + stats.depression_events.sum(axis=(1, 2)))
+            potentiation += np.asarray(stats.potentiation_events.sum(axis=(1, 2)))
+            depression += np.asarray(stats.depression_events.sum(axis=(1, 2)))
         accuracy.append([srbm_jax.evaluate(jax.random.fold_in(eval_keys[s], epoch),
                                            _seed_state(states, s), test_x, test_y, params, spec,
                                            batch_size=min(250, len(test_y)))["accuracy"]
@@ -96,7 +116,7 @@ def compare_device(name: str, config, data, seeds: int, drift_seconds: list[floa
                                              batch_size=min(250, len(test_y)))["accuracy"])
             drift[f"{seconds:g}s{' compensated' if compensate else ''}"] = row
     return {"device": name, "accuracy_per_epoch": accuracy, "drift": drift,
-            "counters": _counters(states, (events / config.epochs).tolist()),
+            "counters": _counters(name, states, potentiation, depression, config.epochs),
             "wall_s": time.perf_counter() - start}
 
 

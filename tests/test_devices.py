@@ -44,6 +44,29 @@ def test_gpgm_ltp_and_ltd_exact_with_clipping():
     np.testing.assert_allclose(device.read(ltp, params), ltp.g_plus - ltp.g_minus, rtol=1e-6)
 
 
+def test_gpgm_common_mode_is_conserved_with_equal_steps(rng):
+    """Gp + Gm stays at its initial value through many random LTP / LTD calls away from the
+    bounds (the reason gpgm_linear needs no refresh); with unequal steps it moves by
+    (set - reset) per event."""
+    device = GpGmLinear()
+    params = GpGmParams(**_f32(set_step=0.01, reset_step=0.01, g_min=0.0, g_max=10.0,
+                               init_mean=5.0, init_std=0.5))
+    state = device.init(jax.random.key(0), 6, 5, params)
+    common = np.asarray(state.g_plus + state.g_minus)
+    for _ in range(20):
+        up, down = (jnp.asarray(rng.poisson(2.0, (6, 5)), jnp.float32) for _ in range(2))
+        state = device.apply(None, state, up, down, params)
+    assert np.all((state.g_plus > 0) & (state.g_plus < 10) & (state.g_minus > 0)
+                  & (state.g_minus < 10))
+    np.testing.assert_allclose(state.g_plus + state.g_minus, common, atol=2e-5)
+    unequal = params.replace(reset_step=np.float32(0.02))
+    state = device.init(jax.random.key(0), 6, 5, unequal)
+    counts = jnp.asarray(rng.poisson(2.0, (6, 5)), jnp.float32)
+    moved = device.apply(None, state, counts, counts, unequal)
+    np.testing.assert_allclose(moved.g_plus + moved.g_minus - common, -0.01 * 2 * counts,
+                               atol=2e-5)
+
+
 def test_gpgm_clip_to_custom_bounds():
     device = GpGmLinear()
     params = GpGmParams(**_f32(set_step=0.5, reset_step=0.5, g_min=1.0, g_max=3.0, init_mean=2.0,

@@ -331,7 +331,18 @@ def test_compare_devices_tiny(tmp_path):
             assert len(row) == 2 and all(0.0 <= value <= 1.0 for value in row)
         assert all(events > 0 for events in result["counters"]["update_events"])
     assert all(pulses > 0 for pulses in results[0]["counters"]["set_pulses"])
-    assert "set_pulses" not in results[1]["counters"]  # bipolar_2t1r keeps no pulse counters
+    # bipolar_2t1r keeps no pulse counters: one SET per potentiation, one RESET per depression.
+    assert np.allclose(np.add(results[1]["counters"]["set_pulses"],
+                              results[1]["counters"]["reset_pulses"]),
+                       results[1]["counters"]["update_events"])
     table = compare.markdown(results, config)
     assert table.count("\n") == 4 and "| pcm_nonlinear |" in table
     assert analysis.plot_device_comparison(results, tmp_path / "d.png").stat().st_size > 1000
+
+
+def test_event_pulses_follow_the_device_rules():
+    gpgm = compare.event_pulses("gpgm_linear", [3.0, 1.0], [2.0, 0.0])
+    assert gpgm == {"set_pulses": [5.0, 1.0], "reset_pulses": [5.0, 1.0]}
+    bipolar = compare.event_pulses("bipolar_2t1r", [3.0], [2.0])
+    assert bipolar == {"set_pulses": [3.0], "reset_pulses": [2.0]}
+    assert compare.event_pulses("ideal", [3.0], [2.0]) == {}

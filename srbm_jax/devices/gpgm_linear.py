@@ -10,6 +10,13 @@ Defaults: set_step = reset_step = 0.01 (`wt_delta_g_set`, `wt_delta_g_reset`), [
 n successive same-sign pulses of a step s with clipping equal one clipped step of n s, so event
 counts are applied exactly in one operation.
 
+No refresh: every event SETs one device and RESETs the other, so the common mode Gp + Gm changes
+by set_step - reset_step per event, i.e. not at all with the default equal steps (only clipping
+at a bound moves it). Unlike the SET-only PCM pairs (`pcm_pair`), whose devices only climb and
+must be reset, this pair cannot creep towards saturation while G stays put, so there is nothing
+for a refresh to undo; G itself reaching +-(g_max - g_min) is a weight bound, not a pair
+saturation. (tests/test_devices.py checks the conserved common mode.)
+
 Quantisation (`levels` >= 2, IBM `conductance_level` = 128): each device's conductance is *read*
 as the nearest of `levels` evenly spaced values in [g_min, g_max]; the stored analog state keeps
 accumulating sub-level steps (a 0.01 step is 1/8 of a level at 128 levels over [0, 10], so
