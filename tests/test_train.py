@@ -230,3 +230,31 @@ def test_learning_classifies_and_reconstructs_tiny_dataset():
 # with the binary pattern; 36 pixels give a null SE of 1/sqrt(35) = 0.17 per pattern and 0.085 for
 # the mean of 4, so 0.5 is > 5 null standard errors.
 MIN_RECON_CORRELATION = 0.5
+
+
+def test_batches_use_the_dense_drive_whatever_drive_chunk_says():
+    """Images sharing the weights (B > 1) always run the dense drive (vmap makes it a matrix
+    product), so drive_chunk cannot change a mini-batch result; with B = 1 the sparse drive gives
+    the same spikes as the dense one up to float rounding (checked in test_network.py)."""
+    sparse, dense = small_spec(drive_chunk=3), small_spec(drive_chunk=0)
+    params = srbm_jax.default_params(sparse)
+    state0 = srbm_jax.init_device(jax.random.key(0), params, sparse)
+    rng = np.random.default_rng(5)
+    pixels = jnp.asarray(rng.random((2, 3, sparse.n_data)).astype(np.float32))
+    labels = jnp.asarray(rng.integers(0, 10, (2, 3)).astype(np.int32))
+    indices = jnp.arange(6, dtype=jnp.int32).reshape(2, 3)
+    a = srbm_jax.train_chunk(jax.random.key(1), state0, pixels, labels, indices, jnp.int32(0),
+                             params, sparse)
+    b = srbm_jax.train_chunk(jax.random.key(1), state0, pixels, labels, indices, jnp.int32(0),
+                             params, dense)
+    for x, y in zip(_leaves(a), _leaves(b), strict=True):
+        np.testing.assert_array_equal(x, y)
+
+    # Structurally: the sparse drive is a while loop; a batch of 3 has none, a batch of 1 has it.
+    def program(batch):
+        return str(jax.make_jaxpr(functools.partial(srbm_jax.train_chunk.__wrapped__,
+                                                    spec=sparse))(
+            jax.random.key(1), state0, pixels[:, :batch], labels[:, :batch],
+            indices[:, :batch], jnp.int32(0), params))
+
+    assert " while[" not in program(3) and " while[" in program(1)
