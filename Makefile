@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 WORKDIR ?= runs/default
+CONFIG ?= experiments/configs/default.py
 ARGS ?=
 
 .PHONY: install train test test-slow bench lint clean
@@ -16,9 +17,9 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	touch $@
 
 # Train and evaluate on MNIST with the embedded default config; prints accuracy, writes plots.
-# Overrides: make train ARGS="--config.train_size=10000 --config.epochs=2" WORKDIR=runs/small
+# Overrides: make train CONFIG=experiments/configs/best.py ARGS="--config.train_size=10000 --config.epochs=2" WORKDIR=runs/small
 train: install
-	$(PY) -m experiments.train_mnist --config=experiments/configs/default.py --workdir=$(WORKDIR) $(ARGS)
+	$(PY) -m experiments.train_mnist --config=$(CONFIG) --workdir=$(WORKDIR) $(ARGS)
 
 # The default test run (CI runs exactly this): excludes tests marked slow.
 test: install

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import srbm_jax
-from experiments.configs import default, smoke
+from experiments.configs import best, default, smoke
 from srbm_jax import analysis, checkpoint, compare, experiment
 from srbm_jax.data import mnist
 
@@ -109,7 +109,7 @@ def test_every_default_config_field_is_commented():
             assert "  # " in line and re.search(r"\((IBM|seed|ours)", line), line
 
 
-@pytest.mark.parametrize("get_config", [default.get_config, smoke.get_config])
+@pytest.mark.parametrize("get_config", [default.get_config, smoke.get_config, best.get_config])
 def test_configs_build_valid_spec_and_params(get_config):
     config = get_config()
     spec, params = experiment.spec_and_params(config)
