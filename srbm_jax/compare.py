@@ -6,13 +6,14 @@ command-line entry point.
     table = markdown([result, ...], config)
 
 For every device: `seeds` networks trained side by side (`jax.vmap` over root keys and device
-states; on-line eCD per network, seeds config.seed, +1, ...), evaluated after every epoch; at
-the end, the accuracy of the trained weights after programming, conductance drift and 1/f read
-noise (`srbm_jax.devices.inference_noise`, aihwkit's PCM formulas) at each time, without and with
+states; on-line eCD per network, or mini-batches of config.batch_size, with config.step_decay;
+seeds config.seed, +1, ...), evaluated after every epoch; at the end, the accuracy of the trained
+weights after programming, conductance drift and 1/f read noise
+(`srbm_jax.devices.inference_noise`, aihwkit's PCM formulas) at each time, without and with
 global drift compensation. Counts per network: coincidence events per epoch, SET / RESET pulses
 over the run (counted by the PCM pairs, implied by the events for gpgm_linear and bipolar_2t1r:
-`event_pulses`) and refreshes. bipolar_2t1r runs with its symmetric +-2 ms
-window (`srbm_jax.devices.TWO_T_ONE_R_WINDOW`).
+`event_pulses`) and refreshes. bipolar_2t1r runs with its symmetric +-2 ms window
+(`srbm_jax.devices.TWO_T_ONE_R_WINDOW`).
 """
 from __future__ import annotations
 
@@ -86,13 +87,22 @@ def compare_device(name: str, config, data, seeds: int, drift_seconds: list[floa
     states = jax.vmap(lambda k: srbm_jax.init_device(k, params, spec))(init_keys)
     accuracy, potentiation, depression = [], np.zeros(seeds), np.zeros(seeds)
     start = time.perf_counter()
+    chunk = max(config.batch_size, config.chunk_size - config.chunk_size % config.batch_size)
+    step_decay = float(config.get("step_decay", 1.0))  # as in experiment.train_and_evaluate
     for epoch in range(config.epochs):
-        for begin in range(0, len(labels), config.chunk_size):
-            end = min(begin + config.chunk_size, len(labels))
+        for begin in range(0, len(labels), chunk):
+            end = min(begin + chunk, len(labels))
+            # Mini-batches of config.batch_size as in train_epoch (a ragged last chunk on-line).
+            batch = config.batch_size if (end - begin) % config.batch_size == 0 else 1
+            shape = ((end - begin) // batch, batch)
+            chunk_params = params if step_decay == 1.0 else train.step_scaled_params(
+                params, spec, step_decay ** ((epoch * len(labels) + begin) / len(labels)))
             states, stats = _vmapped_chunk(
-                train_keys, states, jnp.asarray(encoding.to_pixels(images[begin:end])[:, None]),
-                jnp.asarray(labels[begin:end, None]),
-                jnp.arange(begin, end, dtype=jnp.int32)[:, None], jnp.int32(epoch), params, spec)
+                train_keys, states,
+                jnp.asarray(encoding.to_pixels(images[begin:end]).reshape(*shape, -1)),
+                jnp.asarray(labels[begin:end].reshape(shape)),
+                jnp.arange(begin, end, dtype=jnp.int32).reshape(shape), jnp.int32(epoch),
+                chunk_params, spec)
             potentiation += np.asarray(stats.potentiation_events.sum(axis=(1, 2)))
             depression += np.asarray(stats.depression_events.sum(axis=(1, 2)))
         accuracy.append([srbm_jax.evaluate(jax.random.fold_in(eval_keys[s], epoch),

@@ -340,6 +340,26 @@ def test_compare_devices_tiny(tmp_path):
     assert analysis.plot_device_comparison(results, tmp_path / "d.png").stat().st_size > 1000
 
 
+def test_compare_devices_mini_batch_and_step_decay():
+    """compare_device honours batch_size and step_decay: with one seed and gpgm_linear it ends
+    where train_and_evaluate's schedule would put the same network (same events per epoch as a
+    direct train_epoch with the same keys)."""
+    config = tiny_config(epochs=1, batch_size=4, step_decay=0.5, chunk_size=8)
+    data = experiment.load_data(config, verbose=False)
+    result = compare.compare_device("gpgm_linear", config, data, seeds=1, drift_seconds=[1.0])
+    spec, params = experiment.spec_and_params(config)
+    root = jax.random.key(config.seed)
+    state = srbm_jax.init_device(jax.random.fold_in(root, 0), params, spec)
+
+    def schedule(begin):
+        return srbm_jax.train.step_scaled_params(params, spec, 0.5 ** (begin / 40))
+
+    _, stats = srbm_jax.train_epoch(jax.random.fold_in(root, 1), state, data[0], data[1], params,
+                                    spec, chunk_size=8, batch_size=4, params_at=schedule)
+    events = stats["potentiation_events"].sum() + stats["depression_events"].sum()
+    np.testing.assert_allclose(result["counters"]["update_events"], [events], rtol=1e-6)
+
+
 def test_event_pulses_follow_the_device_rules():
     gpgm = compare.event_pulses("gpgm_linear", [3.0, 1.0], [2.0, 0.0])
     assert gpgm == {"set_pulses": [5.0, 1.0], "reset_pulses": [5.0, 1.0]}
