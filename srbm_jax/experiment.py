@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import jax
+import ml_collections
 import numpy as np
 
 import srbm_jax
@@ -395,6 +396,77 @@ def train_and_evaluate(config, workdir, resume: bool = False, verbose: bool = Tr
                "wall_s": time.perf_counter() - t_run, "workdir": str(workdir), "metrics": records}
     say(_summary_line(summary))
     return summary
+
+
+# ---- continuing a finished run with changed settings ------------------------------------------
+# Fields a continuation may change (numeric settings; shapes and the device stay the run's).
+CONTINUE_FIELDS = {"set_step": float, "reset_step": float, "walk_up": float, "walk_down": float,
+                   "input_threshold": float, "spike_rate_hz": float, "inference_ms": float,
+                   "batch_size": int}
+
+
+def continue_overrides(settings: list[str]) -> dict:
+    """Parse field=value strings of CONTINUE_FIELDS (the shapes and the device stay the run's)."""
+    result = {}
+    for setting in settings:
+        field, _, value = setting.partition("=")
+        if field not in CONTINUE_FIELDS:
+            raise ValueError(f"{setting!r}: field must be one of {sorted(CONTINUE_FIELDS)}")
+        try:
+            result[field] = CONTINUE_FIELDS[field](value)
+        except ValueError:
+            raise ValueError(f"{setting!r}: value must be a {CONTINUE_FIELDS[field].__name__}") from None
+    return result
+
+
+def continue_run(workdir, epochs: int, changes: dict, out: str = "") -> list[dict]:
+    """Train `epochs` more epochs of a finished `train_and_evaluate` run with `changes` (numeric
+    config fields, `continue_overrides`); one record per epoch, also appended to `out` if given.
+
+    `resume` refuses a changed config (it must give the numbers of an uninterrupted run); this is
+    the explicit alternative. Epoch e of the continuation uses the image and evaluation keys of
+    epoch (run epochs + e), as an uninterrupted longer run would, so with no changes it
+    reproduces that run's later epochs. Nothing is written into `workdir`."""
+    workdir = Path(workdir)
+    config = ml_collections.ConfigDict(json.loads((workdir / "config.json").read_text()))
+    trained_spec, trained_params = spec_and_params(config)
+    path = workdir / CHECKPOINT_NAME
+    metadata = checkpoint.read_metadata(path)
+    if int(metadata["next_image"]) != 0:
+        raise ValueError(f"{path} is mid-epoch (image {metadata['next_image']}); finish the run "
+                         "with train_mnist --resume first")
+    like = {"device": srbm_jax.init_device(jax.random.key(0), trained_params, trained_spec),
+            "stats": {name: np.zeros((0,), np.float32) for name in ImageStats._fields}}
+    tree, metadata = checkpoint.load(path, like)
+    state = jax.tree_util.tree_map(jax.numpy.asarray, tree["device"])
+    config.update(changes)
+    spec, params = spec_and_params(config)
+    train_x, train_y, test_x, test_y = load_data(config, verbose=False)
+    _, train_root, eval_root = jax.random.split(jax.random.key(config.seed), 3)
+    done, records = int(metadata["epoch"]), []
+    for epoch in range(done, done + epochs):
+        start = time.perf_counter()
+        state, _ = srbm_jax.train_epoch(train_root, state, train_x, train_y, params, spec,
+                                        epoch=epoch, chunk_size=config.chunk_size,
+                                        batch_size=config.batch_size)
+        jax.block_until_ready(state)
+        wall = time.perf_counter() - start
+        result = srbm_jax.evaluate(jax.random.fold_in(eval_root, epoch), state, test_x, test_y,
+                                   params, spec, batch_size=min(config.eval_batch_size, len(test_y)))
+        stride = max(1, spec.ticks(10.0))
+        record = {
+            "source_run": str(workdir), "source_epochs": done, "epoch": epoch + 1,
+            "changes": changes, "train_images": len(train_y), "wall_s": round(wall, 1),
+            "test_images": len(test_y), "test_accuracy": result["accuracy"],
+            "accuracy_vs_time_ms": {f"{(t + 1) * spec.dt_ms:g}": float(result["accuracy_vs_time"][t])
+                                    for t in range(stride - 1, len(result["accuracy_vs_time"]),
+                                                   stride)}}
+        records.append(record)
+        print(json.dumps(record), flush=True)
+        if out:
+            with open(out, "a") as handle:
+                handle.write(json.dumps(record) + "\n")
+    return records
 
 
 def _summary_line(summary: dict) -> str:

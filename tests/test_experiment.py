@@ -247,16 +247,15 @@ def test_resume_refuses_a_different_config(straight, tmp_path):
 def test_continue_run_without_changes_equals_the_longer_run(straight, tmp_path, capsys):
     """Continuing a 1-epoch run by one epoch with no changes reproduces epoch 2 of the straight
     2-epoch run (same image and evaluation keys); changes are parsed, checked and recorded."""
-    from experiments import continue_run
     run(tiny_config(epochs=1), tmp_path)
-    same = continue_run.continue_run(tmp_path, 1, {})
+    same = experiment.continue_run(tmp_path, 1, {})
     epoch_2 = analysis.read_metrics(straight[0] / experiment.METRICS_NAME)[1]
     assert same[0]["epoch"] == 2 and same[0]["test_accuracy"] == epoch_2["test_accuracy"]
     assert same[0]["accuracy_vs_time_ms"] == epoch_2["accuracy_vs_time_ms"]
-    changed = continue_run.continue_run(tmp_path, 1, continue_run.overrides(["set_step=0.05"]))
+    changed = experiment.continue_run(tmp_path, 1, experiment.continue_overrides(["set_step=0.05"]))
     assert changed[0]["changes"] == {"set_step": 0.05}
     with pytest.raises(ValueError, match="n_hidden"):
-        continue_run.overrides(["n_hidden=10"])
+        experiment.continue_overrides(["n_hidden=10"])
 
 
 def test_resume_without_checkpoint_starts_fresh(tmp_path):
