@@ -29,23 +29,10 @@ flags.DEFINE_integer("test_size", 2000, "First N test images.")
 flags.DEFINE_integer("seed", 5, "Evaluation key.")
 flags.DEFINE_multi_string("set", [], "field=value: a numeric Params field of the run's config "
                           "changed for inference only (e.g. walk_up=0.03, spike_rate_hz=250).")
-INFERENCE_FIELDS = ("walk_up", "walk_down", "spike_rate_hz", "input_threshold", "firing_threshold",
-                    "alpha", "membrane_tau_ms", "refractory_ms", "bias_rate_factor")
-
-
-def inference_overrides(settings: list[str]) -> dict[str, float]:
-    """Parse --set field=value pairs; only numeric neuron / input fields (the weights' shapes and
-    the device stay those of the checkpoint)."""
-    overrides = {}
-    for setting in settings:
-        field, _, value = setting.partition("=")
-        if field not in INFERENCE_FIELDS:
-            raise ValueError(f"--set {setting!r}: field must be one of {INFERENCE_FIELDS}")
-        try:
-            overrides[field] = float(value)
-        except ValueError:
-            raise ValueError(f"--set {setting!r}: value must be a number") from None
-    return overrides
+# Numeric neuron / input fields (the weights' shapes and the device stay the checkpoint's).
+INFERENCE_FIELDS = {field: float for field in (
+    "walk_up", "walk_down", "spike_rate_hz", "input_threshold", "firing_threshold", "alpha",
+    "membrane_tau_ms", "refractory_ms", "bias_rate_factor")}
 
 
 def main(argv):
@@ -54,7 +41,7 @@ def main(argv):
     config = ml_collections.ConfigDict(json.loads((workdir / "config.json").read_text()))
     config.inference_ms = FLAGS.inference_ms
     config.test_size = FLAGS.test_size
-    overrides = inference_overrides(FLAGS.set)
+    overrides = experiment.parse_overrides(FLAGS.set, INFERENCE_FIELDS)
     trained_spec, trained_params = experiment.spec_and_params(config)
     config.update(overrides)
     spec, params = experiment.spec_and_params(config)

@@ -405,18 +405,24 @@ CONTINUE_FIELDS = {"set_step": float, "reset_step": float, "walk_up": float, "wa
                    "batch_size": int}
 
 
-def continue_overrides(settings: list[str]) -> dict:
-    """Parse field=value strings of CONTINUE_FIELDS (the shapes and the device stay the run's)."""
+def parse_overrides(settings: list[str], allowed: dict[str, type]) -> dict:
+    """Parse `field=value` strings into {field: value} for the fields of `allowed` (field ->
+    type); ValueError naming the setting for an unknown field or a bad value."""
     result = {}
     for setting in settings:
         field, _, value = setting.partition("=")
-        if field not in CONTINUE_FIELDS:
-            raise ValueError(f"{setting!r}: field must be one of {sorted(CONTINUE_FIELDS)}")
+        if field not in allowed:
+            raise ValueError(f"{setting!r}: field must be one of {sorted(allowed)}")
         try:
-            result[field] = CONTINUE_FIELDS[field](value)
+            result[field] = allowed[field](value)
         except ValueError:
-            raise ValueError(f"{setting!r}: value must be a {CONTINUE_FIELDS[field].__name__}") from None
+            raise ValueError(f"{setting!r}: value must be a {allowed[field].__name__}") from None
     return result
+
+
+def continue_overrides(settings: list[str]) -> dict:
+    """`parse_overrides` for CONTINUE_FIELDS (the shapes and the device stay the run's)."""
+    return parse_overrides(settings, CONTINUE_FIELDS)
 
 
 def continue_run(workdir, epochs: int, changes: dict, out: str = "") -> list[dict]:
