@@ -3,7 +3,8 @@
   python -m benchmarks.micro
 
 * matvec: one 824 x 832 float32 matrix-vector product per tick in a 50-tick scan, post-major
-  (W @ s, the dense drive's layout) and pre-major (s @ W);
+  (W @ s, the dense drive's layout) and pre-major (s @ W); `network.synaptic_drive` dense and
+  sparse (16 rows per loop step) with ~25 spikes per tick;
 * lif: `neurons.lif_tick` of 824 neurons per tick (one and two layers), no drive;
 * model_tick: a whole tick of the model segment (`network.run_free_segment`, default network),
   dense drive and sparse drive in chunks of 8, 16, 32, with the spikes per tick it saw;
@@ -60,6 +61,13 @@ def main(argv):
     spikes = jax.random.uniform(key, (TICKS, 832)) < 0.1
     _emit("matvec post-major (W @ s)", _per_tick(
         lambda c, s: (c, c @ s.astype(jnp.float32)), post_major, spikes), "us_per_tick")
+    sparse_rows = network.sparse_rows(post_major.T)
+    few_spikes = jax.random.uniform(key, (TICKS, 832)) < 0.03  # ~25 per tick, as when trained
+    _emit("drive dense (W @ s), ~25 spikes", _per_tick(
+        lambda c, s: (c, network.synaptic_drive(s, c, 0)), post_major, few_spikes), "us_per_tick")
+    _emit("drive sparse (drive_chunk=16), ~25 spikes", _per_tick(
+        lambda c, s: (c, network.synaptic_drive(s, c, 16)), sparse_rows, few_spikes),
+        "us_per_tick")
     _emit("matvec pre-major (s @ W)", _per_tick(
         lambda c, s: (c, s.astype(jnp.float32) @ c), post_major.T.copy(), spikes), "us_per_tick")
 

@@ -92,17 +92,12 @@ def compare_device(name: str, config, data, seeds: int, drift_seconds: list[floa
     for epoch in range(config.epochs):
         for begin in range(0, len(labels), chunk):
             end = min(begin + chunk, len(labels))
-            # Mini-batches of config.batch_size as in train_epoch (a ragged last chunk on-line).
-            batch = config.batch_size if (end - begin) % config.batch_size == 0 else 1
-            shape = ((end - begin) // batch, batch)
-            chunk_params = params if step_decay == 1.0 else train.step_scaled_params(
-                params, spec, step_decay ** ((epoch * len(labels) + begin) / len(labels)))
+            # As train_epoch: mini-batches of config.batch_size, the step-size schedule.
             states, stats = _vmapped_chunk(
                 train_keys, states,
-                jnp.asarray(encoding.to_pixels(images[begin:end]).reshape(*shape, -1)),
-                jnp.asarray(labels[begin:end].reshape(shape)),
-                jnp.arange(begin, end, dtype=jnp.int32).reshape(shape), jnp.int32(epoch),
-                chunk_params, spec)
+                *train.chunk_inputs(images, labels, begin, end, config.batch_size),
+                jnp.int32(epoch),
+                train.scheduled_params(params, spec, step_decay, epoch, begin, len(labels)), spec)
             potentiation += np.asarray(stats.potentiation_events.sum(axis=(1, 2)))
             depression += np.asarray(stats.depression_events.sum(axis=(1, 2)))
         accuracy.append([srbm_jax.evaluate(jax.random.fold_in(eval_keys[s], epoch),

@@ -56,9 +56,9 @@ class Spec:
         crossing probability (see `srbm_jax.neurons`).
       drive_chunk: how one image's free segment sums the weight rows of the neurons that spiked:
         > 0 (default 16) adds the spiking rows one by one, `drive_chunk` rows per loop step, so
-        the cost follows the spike count (~3.5x faster than the dense product on CPU at the
-        default network's rates, `python -m benchmarks.micro`); 0 uses dense matrix-vector
-        products. Images that share the weights side by side (mini-batch training, inference
+        the cost follows the spike count (13 us per tick with ~25 spikes against 43-89 us for
+        the dense product on the 2-core CPU, `python -m benchmarks.micro`); 0 uses dense
+        matrix-vector products. Images that share the weights side by side (mini-batch training, inference
         batches) always use the dense form, which vmap turns into matrix products. Both forms
         give the same sums up to float rounding.
     """

@@ -37,7 +37,7 @@ from srbm_jax import analysis, checkpoint
 from srbm_jax.config import Params, Spec
 from srbm_jax.data import mnist
 from srbm_jax.devices import DEVICES, GpGmParams, GpGmState, IdealParams
-from srbm_jax.train import ImageStats, image_key, step_scaled_params
+from srbm_jax.train import ImageStats, image_key, scheduled_params
 
 CHECKPOINT_NAME = "checkpoint.npz"
 METRICS_NAME = "metrics.jsonl"
@@ -330,11 +330,8 @@ def train_and_evaluate(config, workdir, resume: bool = False, verbose: bool = Tr
     step_decay = float(config.get("step_decay", 1.0))
 
     def params_at_epoch(epoch):
-        if step_decay == 1.0:
-            return None
         # Step-size schedule: the change per event falls by step_decay per epoch, continuously.
-        return lambda begin: step_scaled_params(
-            params, spec, step_decay ** ((epoch * n_train + begin) / n_train))
+        return lambda begin: scheduled_params(params, spec, step_decay, epoch, begin, n_train)
 
     for epoch in range(first_epoch, config.epochs):
         progress = Progress(f"epoch {epoch + 1} train", n_train, start=position)

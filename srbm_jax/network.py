@@ -96,7 +96,7 @@ def spike_list(spikes, pad: int):
     (the inclusive count inside each block) and offset = strict-lower-triangular ones @ block
     totals (the spikes of all earlier blocks). Counts are small integers, exact in float32 (and in
     the reduced-precision products of GPUs / TPUs: inputs are 0/1 and <= 16, HIGHEST precision
-    requested anyway). ~4 us cheaper per call than cumsum on the 2-core CPU.
+    requested anyway).
     """
     n_pre = spikes.shape[0]
     n_blocks = -(-n_pre // _PREFIX_BLOCK)
@@ -125,7 +125,8 @@ def synaptic_drive(spikes, weights, chunk: int):
     neurons are added one contiguous row at a time (`dynamic_slice`), `chunk` rows per step of a
     while loop that runs ceil(n_spikes / chunk) times, so the cost follows the number of spikes
     (~20-30 per tick of the default network) rather than the layer size. On the 2-core CPU this
-    is ~12 us against ~43 us for the dense 824 x 832 product (`python -m benchmarks.micro`).
+    is ~13 us per tick against 43 us (idle machine) to 89 us (busy) for the dense 824 x 832
+    product (`python -m benchmarks.micro`, results/micro_cpu_2core*.jsonl).
     The sum runs in ascending neuron order, so it differs from the dense product only by float
     rounding.
     """

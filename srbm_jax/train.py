@@ -189,6 +189,27 @@ def train_chunk(root_key, device_state, pixels, labels, indices, epoch, params, 
     return jax.lax.scan(step, device_state, (pixels, labels, indices))
 
 
+def chunk_inputs(images, labels, begin: int, end: int, batch_size: int):
+    """(pixels float32 [N, B, n_data], labels int32 [N, B], indices int32 [N, B]) of images
+    [begin, end) for `train_chunk`, in batches of batch_size, or on-line (B = 1) when the chunk
+    is not a multiple of batch_size (a ragged last chunk). images: validated uint8 or float."""
+    batch = batch_size if (end - begin) % batch_size == 0 else 1
+    shape = ((end - begin) // batch, batch)
+    return (jnp.asarray(encoding.to_pixels(images[begin:end]).reshape(*shape, -1)),
+            jnp.asarray(np.asarray(labels[begin:end]).reshape(shape)),
+            jnp.arange(begin, end, dtype=jnp.int32).reshape(shape))
+
+
+def scheduled_params(params: Params, spec: Spec, step_decay: float, epoch: int, begin: int,
+                     n_images: int) -> Params:
+    """Params of the chunk starting at image `begin` of `epoch` under the step-size schedule
+    factor = step_decay ** (images trained so far / images per epoch); `params` itself when
+    step_decay = 1 (constant steps, nothing traced changes)."""
+    if step_decay == 1.0:
+        return params
+    return step_scaled_params(params, spec, step_decay ** ((epoch * n_images + begin) / n_images))
+
+
 def step_scaled_params(params: Params, spec: Spec, factor) -> Params:
     """params with the device's change per event multiplied by `factor` (`Device.scale_steps`).
 
@@ -231,15 +252,10 @@ def train_epoch(root_key, device_state, pixels, labels, params, spec: Spec, *, e
     collected = []
     for begin in range(start, total, chunk_size):
         end = min(begin + chunk_size, total)
-        batch = batch_size if (end - begin) % batch_size == 0 else 1
-        groups = (end - begin) // batch
-        chunk_pixels = encoding.to_pixels(images[begin:end]).reshape(groups, batch, -1)
         chunk_params = params if params_at is None else params_at(begin)
         device_state, stats = train_chunk(
-            root_key, device_state, jnp.asarray(chunk_pixels),
-            jnp.asarray(labels[begin:end].reshape(groups, batch)),
-            jnp.arange(begin, end, dtype=jnp.int32).reshape(groups, batch), jnp.int32(epoch),
-            chunk_params, spec)
+            root_key, device_state, *chunk_inputs(images, labels, begin, end, batch_size),
+            jnp.int32(epoch), chunk_params, spec)
         collected.append(jax.tree_util.tree_map(lambda leaf: np.asarray(leaf).reshape(-1), stats))
         if progress is not None:
             progress(end, total)
