@@ -276,6 +276,15 @@ def load_data(config, verbose: bool = True):
     return splits.train_images[:n], splits.train_labels[:n], splits.test_images[:m], splits.test_labels[:m]
 
 
+def accuracy_every_10_ms(result: dict, spec: Spec) -> dict[str, float]:
+    """{"10": a, "20": b, ...}: test accuracy had each image been presented for 10, 20, ... ms
+    only, from `evaluate(...)["accuracy_vs_time"]` (one value per tick)."""
+    per_tick = result["accuracy_vs_time"]
+    stride = max(1, spec.ticks(10.0))
+    return {f"{(tick + 1) * spec.dt_ms:g}": float(per_tick[tick])
+            for tick in range(stride - 1, len(per_tick), stride)}
+
+
 def train_and_evaluate(config, workdir, resume: bool = False, verbose: bool = True,
                        log: Callable[[str], None] | None = None) -> dict:
     """Train for config.epochs epochs, evaluating after each `eval_every`; returns a summary.
@@ -364,14 +373,9 @@ def train_and_evaluate(config, workdir, resume: bool = False, verbose: bool = Tr
                 batch_size=min(config.eval_batch_size, len(test_y)),
                 progress=Progress(f"epoch {epoch + 1} test", len(test_y)))
             eval_wall = time.perf_counter() - t0
-            # Accuracy had each test image been presented for 10, 20, ... ms only.
-            stride = max(1, spec.ticks(10.0))
             record.update(test_accuracy=result["accuracy"], eval_wall_s=eval_wall,
                           eval_images_per_s=len(test_y) / eval_wall,
-                          accuracy_vs_time_ms={
-                              f"{(tick + 1) * spec.dt_ms:g}": float(result["accuracy_vs_time"][tick])
-                              for tick in range(stride - 1, len(result["accuracy_vs_time"]),
-                                                stride)})
+                          accuracy_vs_time_ms=accuracy_every_10_ms(result, spec))
             analysis.plot_confusion(test_y, result["predictions"], workdir / "confusion.png")
         _append_metrics(metrics_path, record)
         say(f"epoch {epoch + 1}: " + ", ".join(
@@ -456,14 +460,11 @@ def continue_run(workdir, epochs: int, changes: dict, out: str = "") -> list[dic
         wall = time.perf_counter() - start
         result = srbm_jax.evaluate(jax.random.fold_in(eval_root, epoch), state, test_x, test_y,
                                    params, spec, batch_size=min(config.eval_batch_size, len(test_y)))
-        stride = max(1, spec.ticks(10.0))
         record = {
             "source_run": str(workdir), "source_epochs": done, "epoch": epoch + 1,
             "changes": changes, "train_images": len(train_y), "wall_s": round(wall, 1),
             "test_images": len(test_y), "test_accuracy": result["accuracy"],
-            "accuracy_vs_time_ms": {f"{(t + 1) * spec.dt_ms:g}": float(result["accuracy_vs_time"][t])
-                                    for t in range(stride - 1, len(result["accuracy_vs_time"]),
-                                                   stride)}}
+            "accuracy_vs_time_ms": accuracy_every_10_ms(result, spec)}
         records.append(record)
         print(json.dumps(record), flush=True)
         if out:
