@@ -11,7 +11,8 @@
 * words: 50 x 832 x 4 uint32 random words from the hash and from threefry; normals for a PCM
   pair's SET pulse (2 x 832 x 832) from both;
 * device_apply: one update call of each registered device on an 832 x 832 array with
-  Poisson(0.1) event counts.
+  Poisson(0.1) event counts; and of the 6T2R pair with bfloat16 storage (nearest, stochastic);
+* device_read: one read (G = Gp - Gm, float32) of the 6T2R pair per storage format.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from absl import app
 import srbm_jax
 from srbm_jax import encoding, network, neurons
 from srbm_jax import random as srbm_random
-from srbm_jax.devices import DEVICES
+from srbm_jax.devices import DEVICES, GpGmLinear
 from srbm_jax.schedule import training_segments
 
 TICKS = 50
@@ -130,6 +131,17 @@ def main(argv):
         _emit(f"device_apply {name}", _time(
             lambda s, c, d=device, p=device_params: d.apply(key, s, c, jnp.zeros_like(c), p),
             state, counts, repeats=5) * 1e3, "ms")
+    for storage_dtype, rounding in (("float32", "nearest"), ("bfloat16", "nearest"),
+                                    ("bfloat16", "stochastic")):
+        device = GpGmLinear(storage_dtype=storage_dtype, rounding=rounding)
+        device_params = device.default_params()
+        state = device.init(key, 832, 832, device_params)
+        label = f"gpgm_linear {storage_dtype} {rounding}"
+        _emit(f"device_apply {label}", _time(
+            lambda s, c, d=device, p=device_params: d.apply(key, s, c, jnp.zeros_like(c), p),
+            state, counts, repeats=5) * 1e3, "ms")
+        _emit(f"device_read {label}", _time(
+            lambda s, d=device, p=device_params: d.read(s, p), state, repeats=20) * 1e3, "ms")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from absl import app, flags
 import srbm_jax
 from srbm_jax import train as train_lib
 from srbm_jax.data import synthetic_digits
+from srbm_jax.devices import GpGmLinear
 from srbm_jax.schedule import inference_segment, training_segments
 
 FLAGS = flags.FLAGS
@@ -41,6 +42,8 @@ flags.DEFINE_list("networks", ["1", "2", "4", "8", "16"], "vmapped network count
 flags.DEFINE_integer("network_images", 50, "Images per network in the vmapped measurement.")
 flags.DEFINE_integer("drive_chunk", 16, "Spec.drive_chunk (0 = dense drive).")
 flags.DEFINE_string("random_source", "hash", "Spec.random_source.")
+flags.DEFINE_enum("conductance", "float32", ["float32", "bfloat16_nearest", "bfloat16_stochastic"],
+                  "Storage of the gpgm_linear conductances (GpGmLinear storage_dtype, rounding).")
 flags.DEFINE_float("init_std", None, "Device init std (default: the device's own, IBM 1.06). The "
                    "sparse drive's cost follows the firing rates, which depend on it: 0.1 gives "
                    "rates close to those of a trained network.")
@@ -61,7 +64,7 @@ def emit(mode: str, networks: int, batch: int, images: int, seconds: float, tick
                   spec=dict(n_visible=spec.n_visible, n_hidden=spec.n_hidden_total,
                             dt_ms=spec.dt_ms, drive_chunk=spec.drive_chunk,
                             random_source=spec.random_source, device=spec.device.name,
-                            init_std=FLAGS.init_std), **extra)
+                            init_std=FLAGS.init_std, conductance=FLAGS.conductance), **extra)
     print(json.dumps(record), flush=True)
 
 
@@ -80,7 +83,10 @@ def time_training(spec, params, pixels, labels, batch: int) -> float:
 
 def main(argv):
     del argv
-    spec = srbm_jax.Spec(drive_chunk=FLAGS.drive_chunk, random_source=FLAGS.random_source)
+    storage_dtype, _, rounding = FLAGS.conductance.partition("_")
+    spec = srbm_jax.Spec(drive_chunk=FLAGS.drive_chunk, random_source=FLAGS.random_source,
+                         device=GpGmLinear(storage_dtype=storage_dtype,
+                                           rounding=rounding or "nearest"))
     params = srbm_jax.default_params(spec)
     if FLAGS.init_std is not None:
         params = params.replace(device=params.device.replace(init_std=FLAGS.init_std))

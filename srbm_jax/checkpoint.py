@@ -8,6 +8,8 @@ File layout (an uncompressed `np.savez` archive, read back with `allow_pickle=Fa
   __header__                   JSON: format tag, number of leaves, the tree structure (as text),
                                each leaf's dtype and shape, and the caller's metadata;
   __sha256__                   SHA-256 over the header and every leaf's dtype, shape and bytes.
+bfloat16 leaves (numpy has no such dtype of its own) are stored as their uint16 bit patterns and
+listed in the header's "bfloat16_leaves"; `load` views them back as bfloat16.
 Any unreadable, truncated, tampered or mismatching file raises ValueError naming the file; a
 missing file raises FileNotFoundError.
 """
@@ -21,9 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 FORMAT = "srbm_jax.checkpoint/1"
+_BFLOAT16 = np.dtype(jnp.bfloat16)
 _HEADER, _DIGEST = "__header__", "__sha256__"
 
 
@@ -41,6 +45,8 @@ def _digest(header: str, leaves: list[np.ndarray]) -> str:
 
 def _as_numeric(leaf: Any, index: int) -> np.ndarray:
     array = np.asarray(leaf)
+    if array.dtype == _BFLOAT16:
+        return array
     if array.dtype.kind not in "biufc":
         raise ValueError(f"checkpoint leaf {index} has dtype {array.dtype}: allowed bool, integer, "
                          "float or complex arrays (no objects, no typed PRNG keys)")
@@ -56,9 +62,12 @@ def save(path, tree: Any, metadata: dict) -> Path:
     path = Path(path)
     leaves, treedef = jax.tree_util.tree_flatten(tree)
     leaves = [_as_numeric(leaf, i) for i, leaf in enumerate(leaves)]
+    bfloat16_leaves = [i for i, leaf in enumerate(leaves) if leaf.dtype == _BFLOAT16]
+    leaves = [leaf.view(np.uint16) if leaf.dtype == _BFLOAT16 else leaf for leaf in leaves]
     header = json.dumps({
         "format": FORMAT,
         "n_leaves": len(leaves),
+        "bfloat16_leaves": bfloat16_leaves,
         "treedef": str(treedef),
         "leaves": [[leaf.dtype.str, list(leaf.shape)] for leaf in leaves],
         "metadata": metadata,
@@ -100,6 +109,10 @@ def _read(path: Path) -> tuple[dict, list[np.ndarray]]:
     if _digest(header_text, leaves) != stored:
         raise ValueError(f"checkpoint {path}: SHA-256 of its contents does not match the stored one "
                          "(corrupt or modified)")
+    for i in header.get("bfloat16_leaves", []):
+        if not (isinstance(i, int) and 0 <= i < len(leaves) and leaves[i].dtype == np.uint16):
+            raise ValueError(f"checkpoint {path}: bfloat16 leaf {i!r} is not a stored uint16 leaf")
+        leaves[i] = leaves[i].view(_BFLOAT16)
     return header, leaves
 
 

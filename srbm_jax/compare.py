@@ -76,6 +76,8 @@ def compare_device(name: str, config, data, seeds: int, drift_seconds: list[floa
     config = config.copy_and_resolve_references()
     config.device = name
     config.device_levels = 0
+    if name != "gpgm_linear":  # only the 6T2R pair has a bfloat16 storage option
+        config.conductance_dtype, config.conductance_rounding = "float32", "nearest"
     spec, params = experiment.spec_and_params(config)
     if name == "bipolar_2t1r":
         spec = spec.replace(**TWO_T_ONE_R_WINDOW)

@@ -51,8 +51,14 @@ SPEC_FIELDS = ("n_data", "n_label", "n_visible_bias", "n_hidden", "n_hidden_bias
                "drive_chunk")
 PARAMS_FIELDS = ("spike_rate_hz", "bias_rate_factor", "input_threshold", "membrane_tau_ms",
                  "firing_threshold", "alpha", "walk_up", "walk_down", "refractory_ms")
-DEVICE_FIELDS = ("device", "device_levels", "set_step", "reset_step", "g_min", "g_max",
-                 "init_mean", "init_std")
+DEVICE_FIELDS = ("device", "device_levels", "conductance_dtype", "conductance_rounding",
+                 "set_step", "reset_step", "g_min", "g_max", "init_mean", "init_std")
+# Fields added after runs were recorded: at these values they are left out of the fingerprint, so
+# checkpoints written before the field existed still resume.
+_LATER_FIELD_DEFAULTS = {"conductance_dtype": "float32", "conductance_rounding": "nearest"}
+# Device structural options that come from config fields of another name (for error messages).
+_DEVICE_OPTION_SOURCE = {"levels": "device_levels", "storage_dtype": "conductance_dtype",
+                         "rounding": "conductance_rounding"}
 # Fields that change neither the trained weights nor the evaluation results, so a run may resume
 # with other values (e.g. more epochs, another data directory).
 RUN_FIELDS = ("epochs", "eval_every", "eval_batch_size", "checkpoint_every_images",
@@ -121,6 +127,19 @@ def _check_run_fields(config) -> None:
         _require(config.device_levels == 0, "device_levels",
                  f"0 for device {config.device!r} (only gpgm_linear quantises)",
                  config.device_levels)
+        for field, default in _LATER_FIELD_DEFAULTS.items():
+            _require(config.get(field, default) == default, field,
+                     f"{default!r} for device {config.device!r} (only gpgm_linear stores "
+                     "bfloat16)", config.get(field, default))
+
+
+def device_options(config) -> dict:
+    """Structural options of the config's device (gpgm_linear: levels, storage format)."""
+    if config.device != "gpgm_linear":
+        return {}
+    return {"levels": config.device_levels,
+            "storage_dtype": config.get("conductance_dtype", "float32"),
+            "rounding": config.get("conductance_rounding", "nearest")}
 
 
 def spec_and_params(config) -> tuple[Spec, Params]:
@@ -129,9 +148,9 @@ def spec_and_params(config) -> tuple[Spec, Params]:
     floats = {field for field in SPEC_FIELDS if field.endswith("_ms")}
     spec_kwargs = {field: float(config[field]) if field in floats else config[field]
                    for field in SPEC_FIELDS}
-    device_options = {"levels": config.device_levels} if config.device == "gpgm_linear" else {}
-    spec = Spec(device=srbm_jax.make_device(config.device, **device_options), **spec_kwargs)
     try:
+        spec = Spec(device=srbm_jax.make_device(config.device, **device_options(config)),
+                    **spec_kwargs)
         params = srbm_jax.default_params(spec, device=device_params(config),
                                          **{field: config[field] for field in PARAMS_FIELDS})
         srbm_jax.validate(spec, params)
@@ -148,7 +167,7 @@ def _rename_error(error: ValueError, device: str) -> ValueError:
     name = message.split(" = ", 1)[0].strip() if " = " in message else ""
     if name.startswith("device."):
         sub = name[len("device."):]
-        field = {"levels": "device_levels"}.get(sub) or _DEVICE_PARAM_SOURCE.get(device, {}).get(sub, sub)
+        field = _DEVICE_OPTION_SOURCE.get(sub) or _DEVICE_PARAM_SOURCE.get(device, {}).get(sub, sub)
     elif name == "device":
         field = "device"
     else:
@@ -163,11 +182,13 @@ def config_dict(config) -> dict:
 
 def fingerprint(config) -> str:
     """SHA-256 of the fields that determine results (all except `RUN_FIELDS`)."""
-    data = {k: v for k, v in config_dict(config).items() if k not in RUN_FIELDS}
+    data = {k: v for k, v in config_dict(config).items() if k not in RUN_FIELDS
+            and not (k in _LATER_FIELD_DEFAULTS and v == _LATER_FIELD_DEFAULTS[k])}
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
 def _config_differences(saved: dict, current: dict) -> list[str]:
+    saved, current = _LATER_FIELD_DEFAULTS | saved, _LATER_FIELD_DEFAULTS | current
     names = sorted((set(saved) | set(current)) - set(RUN_FIELDS))
     return [f"{n} ({saved.get(n, '<absent>')!r} -> {current.get(n, '<absent>')!r})"
             for n in names if saved.get(n, "<absent>") != current.get(n, "<absent>")]
@@ -217,8 +238,8 @@ def weight_statistics(device_state, params, spec: Spec) -> dict:
     result = {"weight_mean": float(weight.mean()), "weight_std": float(weight.std()),
               "weight_min": float(weight.min()), "weight_max": float(weight.max())}
     if isinstance(device_state, GpGmState):
-        both = np.concatenate([np.asarray(device_state.g_plus).ravel(),
-                               np.asarray(device_state.g_minus).ravel()])
+        both = np.concatenate([np.asarray(device_state.g_plus, np.float32).ravel(),
+                               np.asarray(device_state.g_minus, np.float32).ravel()])
         result["fraction_at_g_min"] = float(np.mean(both <= np.float32(params.device.g_min)))
         result["fraction_at_g_max"] = float(np.mean(both >= np.float32(params.device.g_max)))
     return result

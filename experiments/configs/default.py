@@ -65,6 +65,8 @@ def get_config() -> ml_collections.ConfigDict:
     # ---- synapse device (Spec.device / Params.device) -----------------------------------------
     config.device = "gpgm_linear"  # gpgm_linear (IBM 6T2R) | ideal | pcm_nonlinear | pcm_stochastic | bipolar_2t1r
     config.device_levels = 0  # read quantisation levels, 0 = analog (IBM conductance_level 128 optional)
+    config.conductance_dtype = "float32"  # stored conductances: float32 | bfloat16, gpgm_linear only (ours)
+    config.conductance_rounding = "nearest"  # bfloat16 rounding: nearest | stochastic (ours, RESULTS)
     config.set_step = 0.01  # SET step per event, conductance units (IBM wt_delta_g_set)
     config.reset_step = 0.01  # RESET step per event (IBM wt_delta_g_reset)
     config.g_min = 0.0  # device conductance lower bound (IBM min_weight)

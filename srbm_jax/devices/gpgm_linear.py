@@ -21,6 +21,13 @@ Quantisation (`levels` >= 2, IBM `conductance_level` = 128): each device's condu
 as the nearest of `levels` evenly spaced values in [g_min, g_max]; the stored analog state keeps
 accumulating sub-level steps (a 0.01 step is 1/8 of a level at 128 levels over [0, 10], so
 quantising the stored state would freeze learning). levels = 0 reads the analog value.
+
+Storage format (`storage_dtype`, `rounding`; `srbm_jax.devices.storage`): float32 (default), or
+bfloat16 (half the memory and bandwidth of the conductance arrays), each update computed in
+float32 and rounded back to nearest or stochastically. At G ~ 5 the bfloat16 spacing is 0.031,
+so nearest rounding drops 0.005-0.01 steps (training freezes) and stochastic rounding keeps them
+in expectation; with stochastic rounding the bounds hold to within one bfloat16 spacing when
+g_min / g_max are not bfloat16 values (0 and 10 are). Accuracy and speed: RESULTS.md.
 """
 from __future__ import annotations
 
@@ -32,6 +39,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import struct
 
+from srbm_jax.devices import storage
 from srbm_jax.devices.base import Device, check_field, check_params
 
 
@@ -49,7 +57,8 @@ class GpGmParams:
 
 
 class GpGmState(NamedTuple):
-    """g_plus, g_minus: float32 [n_visible, n_hidden] conductances of the two devices."""
+    """g_plus, g_minus: [n_visible, n_hidden] conductances of the two devices (float32, or
+    bfloat16 with `GpGmLinear(storage_dtype="bfloat16")`)."""
 
     g_plus: jax.Array
     g_minus: jax.Array
@@ -65,9 +74,14 @@ def quantise(conductance: jax.Array, g_min, g_max, levels: int) -> jax.Array:
 
 @dataclasses.dataclass(frozen=True)
 class GpGmLinear(Device):
-    """6T2R Gp/Gm pair with linear SET/RESET steps and clipping (the seed's default device)."""
+    """6T2R Gp/Gm pair with linear SET/RESET steps and clipping (the seed's default device).
+
+    levels: read quantisation (0 = analog). storage_dtype: "float32" | "bfloat16";
+    rounding: "nearest" | "stochastic" (bfloat16 only), see the module docstring."""
 
     levels: int = 0
+    storage_dtype: str = "float32"
+    rounding: str = "nearest"
     name: str = "gpgm_linear"
 
     def default_params(self) -> GpGmParams:
@@ -75,6 +89,7 @@ class GpGmLinear(Device):
 
     def validate(self, params: GpGmParams) -> None:
         check_field(self.levels == 0 or self.levels >= 2, "levels", "0 (off) or >= 2", self.levels)
+        storage.check_storage(self.storage_dtype, self.rounding)
         check_params(params, ("g_min", "g_max", "init_mean"))
         g_min, g_max = np.asarray(params.g_min), np.asarray(params.g_max)
         check_field(np.all(g_min < g_max), "g_min", f"< g_max = {g_max}", g_min)
@@ -86,13 +101,15 @@ class GpGmLinear(Device):
 
         def draw(k):
             g = params.init_mean + params.init_std * jax.random.normal(k, shape, jnp.float32)
-            return jnp.clip(g, params.g_min, params.g_max)
+            g = jnp.clip(g, params.g_min, params.g_max)
+            rounding_key = jax.random.fold_in(k, 1) if self.rounding == "stochastic" else None
+            return storage.to_storage(rounding_key, g, self.storage_dtype, self.rounding)
 
         return GpGmState(draw(key_plus), draw(key_minus))
 
     def read(self, state, params):
         def q(g):
-            return quantise(g, params.g_min, params.g_max, self.levels)
+            return quantise(storage.from_storage(g), params.g_min, params.g_max, self.levels)
 
         return q(state.g_plus) - q(state.g_minus)
 
@@ -101,12 +118,16 @@ class GpGmLinear(Device):
         return params.replace(set_step=params.set_step * factor, reset_step=params.reset_step * factor)
 
     def apply(self, key, state, potentiation, depression, params):
-        del key  # deterministic device
         up = params.set_step
         down = params.reset_step
-        g_plus = state.g_plus + up * potentiation - down * depression
-        g_minus = state.g_minus - down * potentiation + up * depression
+        g_plus = storage.from_storage(state.g_plus) + up * potentiation - down * depression
+        g_minus = storage.from_storage(state.g_minus) - down * potentiation + up * depression
         # Potentiation and depression counts never both occur in one call of the training loop
         # (one phase per call), so the single clip equals clipping after every pulse.
-        return GpGmState(jnp.clip(g_plus, params.g_min, params.g_max),
-                         jnp.clip(g_minus, params.g_min, params.g_max))
+        # Deterministic unless rounding is stochastic (then `key` is needed; None is fine otherwise).
+        key_plus, key_minus = jax.random.split(key) if self.rounding == "stochastic" else (None, None)
+        return GpGmState(
+            storage.to_storage(key_plus, jnp.clip(g_plus, params.g_min, params.g_max),
+                               self.storage_dtype, self.rounding),
+            storage.to_storage(key_minus, jnp.clip(g_minus, params.g_min, params.g_max),
+                               self.storage_dtype, self.rounding))
