@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -173,6 +174,21 @@ def test_step_decay_schedule_and_resume(tmp_path, cache, monkeypatch):
         tmp_path / "resumed")
     run(config, tmp_path / "resumed", resume=True)
     assert_same_run(tmp_path / "straight", tmp_path / "resumed", epochs=2)
+
+
+def test_minibatch_bfloat16_run_resumes_bit_identically(tmp_path, cache, monkeypatch):
+    """Mini-batches of 4 with bfloat16 conductances rounded stochastically: the checkpoints hold
+    bfloat16 leaves, and a run resumed after epoch 1 equals the straight 2-epoch run."""
+    monkeypatch.setattr(mnist, "LABEL_COUNTS", TINY_COUNTS)
+    monkeypatch.setenv("SRBM_JAX_CACHE", str(cache))
+    changes = dict(batch_size=4, chunk_size=10, checkpoint_every_images=20,
+                   conductance_dtype="bfloat16", conductance_rounding="stochastic")
+    run(tiny_config(epochs=2, **changes), tmp_path / "straight")
+    run(tiny_config(epochs=1, **changes), tmp_path / "resumed")
+    run(tiny_config(epochs=2, **changes), tmp_path / "resumed", resume=True)
+    assert_same_run(tmp_path / "straight", tmp_path / "resumed", epochs=2)
+    leaves, _ = checkpoint.load(tmp_path / "resumed" / experiment.CHECKPOINT_NAME)
+    assert any(leaf.dtype == np.dtype(jnp.bfloat16) for leaf in leaves)
 
 
 def test_train_size_larger_than_data_set(tmp_path):

@@ -28,6 +28,9 @@ def test_nearest_rounding_drops_a_small_step():
     stored = storage.to_storage(jax.random.key(0), value, "bfloat16", "nearest")
     assert stored.dtype == jnp.bfloat16
     np.testing.assert_array_equal(np.asarray(stored, np.float32), 5.0)
+    # Four events (0.02, over half the spacing) become one whole spacing (0.03125).
+    four = storage.to_storage(None, jnp.full((4,), 5.0 + 4 * 0.005), "bfloat16", "nearest")
+    np.testing.assert_array_equal(np.asarray(four, np.float32), 5.0 + SPACING_AT_5)
 
 
 def test_stochastic_rounding_lands_on_neighbours_and_is_unbiased():
@@ -58,7 +61,7 @@ def _pair(rounding):
     return device, params
 
 
-def test_pair_with_nearest_rounding_freezes_and_with_stochastic_learns():
+def test_pair_with_nearest_rounding_loses_one_event_and_stochastic_keeps_it():
     """One potentiation event per synapse at G+ = G- = 5: float32 moves G by 0.01; bfloat16
     nearest leaves it at 0; bfloat16 stochastic moves it by 0.01 on average."""
     counts = jnp.ones((400, 500), jnp.float32)

@@ -25,9 +25,10 @@ quantising the stored state would freeze learning). levels = 0 reads the analog 
 Storage format (`storage_dtype`, `rounding`; `srbm_jax.devices.storage`): float32 (default), or
 bfloat16 (half the memory and bandwidth of the conductance arrays), each update computed in
 float32 and rounded back to nearest or stochastically. At G ~ 5 the bfloat16 spacing is 0.031,
-so nearest rounding drops 0.005-0.01 steps (training freezes) and stochastic rounding keeps them
-in expectation; with stochastic rounding the bounds hold to within one bfloat16 spacing when
-g_min / g_max are not bfloat16 values (0 and 10 are). Accuracy and speed: RESULTS.md.
+so nearest rounding drops a single 0.005-0.01 step (and rounds larger summed counts to the
+spacing) while stochastic rounding keeps every step in expectation; with stochastic rounding
+the bounds hold to within one bfloat16 spacing when g_min / g_max are not bfloat16 values (0 and
+10 are). Accuracy and speed: RESULTS.md section 8.
 """
 from __future__ import annotations
 

@@ -6,11 +6,14 @@ result back into the stored format (`to_storage`); reads upcast to float32 (`fro
 Why the rounding matters: bfloat16 keeps 8 significant bits, so the spacing of representable
 values at conductance G is 2^(floor(log2 G) - 7): 0.03125 for G in [4, 8), 0.0625 in [8, 16).
 A SET/RESET step of 0.005-0.01 (IBM `wt_delta_g_set` = 0.01, experiments/configs/best.py 0.005)
-is below half that spacing, so round-to-nearest returns the old value and training freezes
-(tests/test_storage.py checks this at G = 5). Stochastic rounding (round up with probability
-equal to the fraction of the spacing, Gupta et al. 2015, "Deep learning with limited numerical
-precision") is unbiased, E[round(x)] = x, so small steps survive in expectation, at the price of
-a rounding noise of standard deviation up to half a spacing per update.
+is below half that spacing, so round-to-nearest returns the old value: a single event is lost
+(tests/test_storage.py checks this at G = 5). An update of n events moves G by n steps rounded to
+a multiple of the spacing: with mini-batches, whose counts sum the events of several images,
+the larger counts survive (quantised), so training goes on but biased (RESULTS.md section 8).
+Stochastic rounding (round up with probability equal to the fraction of the spacing; Gupta et al.
+2015, "Deep learning with limited numerical precision") is unbiased, E[round(x)] = x, so small
+steps survive in expectation, at the price of a rounding noise of standard deviation up to half a
+spacing per update.
 """
 from __future__ import annotations
 
