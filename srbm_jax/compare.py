@@ -24,7 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import srbm_jax
-from srbm_jax import encoding, experiment, train
+from srbm_jax import experiment, sweep, train
 from srbm_jax.devices import (
     TWO_T_ONE_R_WINDOW,
     IdealParams,
@@ -33,10 +33,6 @@ from srbm_jax.devices import (
     InferenceNoiseParams,
     noisy_weight,
 )
-
-_vmapped_chunk = jax.jit(jax.vmap(train.train_chunk.__wrapped__,
-                                  in_axes=(0, 0, None, None, None, None, None, None)),
-                         static_argnames=("spec",))
 
 
 def _seed_state(states, index):
@@ -82,30 +78,27 @@ def compare_device(name: str, config, data, seeds: int, drift_seconds: list[floa
     if name == "bipolar_2t1r":
         spec = spec.replace(**TWO_T_ONE_R_WINDOW)
     train_x, train_y, test_x, test_y = data
-    images, labels = encoding.check_images(train_x, train_y, spec)
+    # Keys fold_in(key(seed), 0 / 1 / 2) for init / train / evaluation (this module's own
+    # convention since the first device tables; sweep.network_keys splits instead).
     roots = jax.vmap(lambda s: jax.random.key(s))(jnp.arange(seeds) + config.seed)
     init_keys, train_keys, eval_keys = (jax.vmap(lambda k, i=i: jax.random.fold_in(k, i))(roots)
                                         for i in range(3))
     states = jax.vmap(lambda k: srbm_jax.init_device(k, params, spec))(init_keys)
     accuracy, potentiation, depression = [], np.zeros(seeds), np.zeros(seeds)
     start = time.perf_counter()
-    chunk = max(config.batch_size, config.chunk_size - config.chunk_size % config.batch_size)
     step_decay = float(config.get("step_decay", 1.0))  # as in experiment.train_and_evaluate
     for epoch in range(config.epochs):
-        for begin in range(0, len(labels), chunk):
-            end = min(begin + chunk, len(labels))
-            # As train_epoch: mini-batches of config.batch_size, the step-size schedule.
-            states, stats = _vmapped_chunk(
-                train_keys, states,
-                *train.chunk_inputs(images, labels, begin, end, config.batch_size),
-                jnp.int32(epoch),
-                train.scheduled_params(params, spec, step_decay, epoch, begin, len(labels)), spec)
-            potentiation += np.asarray(stats.potentiation_events.sum(axis=(1, 2)))
-            depression += np.asarray(stats.depression_events.sum(axis=(1, 2)))
-        accuracy.append([srbm_jax.evaluate(jax.random.fold_in(eval_keys[s], epoch),
-                                           _seed_state(states, s), test_x, test_y, params, spec,
-                                           batch_size=min(250, len(test_y)))["accuracy"]
-                         for s in range(seeds)])
+        # As train_epoch: mini-batches of config.batch_size, the step-size schedule.
+        states, stats = sweep.train_networks(
+            train_keys, states, train_x, train_y, params, spec, epoch=epoch,
+            chunk_size=config.chunk_size, batch_size=config.batch_size,
+            params_at=lambda begin, epoch=epoch: train.scheduled_params(
+                params, spec, step_decay, epoch, begin, len(train_y)))
+        potentiation += stats["potentiation_events"].sum(axis=1)
+        depression += stats["depression_events"].sum(axis=1)
+        accuracy.append(sweep.evaluate_networks(eval_keys, states, test_x, test_y, params, spec,
+                                                epoch=epoch,
+                                                batch_size=min(250, len(test_y))).tolist())
         print(f"{name} epoch {epoch + 1}: accuracy {np.mean(accuracy[-1]):.4f} "
               f"({time.perf_counter() - start:.0f} s)", flush=True)
     # Inference after drift: evaluate the noisy weights as a fixed ideal weight matrix.

@@ -1,0 +1,169 @@
+"""Many networks side by side: seeds and numeric hyperparameters along one leading axis (`vmap`).
+
+    values = sweep.product(spike_rate_hz=[150.0, 200.0, 250.0], seed=[1, 2])  # 6 networks
+    params_n = sweep.stack_params(params, spike_rate_hz=values["spike_rate_hz"])
+    keys, states = sweep.init_networks(values["seed"], params_n, spec)
+    states, stats = sweep.train_networks(keys, states, images, labels, params_n, spec)
+    accuracy = sweep.evaluate_networks(keys, states, test_images, test_labels, params_n, spec)
+
+Every network n gets the same images in the same order; its random numbers come from its own
+seed (`network_keys(seed)`: the init, train and evaluation keys of experiments/train_mnist.py with
+that config.seed). Because `Params` leaves are traced, a sweep over any numeric field (a rate, a
+threshold, a device step `device__set_step`) is one compiled program; sizes and choices (`Spec`)
+stay shared. Network n of a sweep gives what `train.train_epoch` and `infer.evaluate` give with
+its keys and values (tests/test_sweep.py). On an accelerator the networks run in parallel; on a 2-core CPU one
+network already keeps both cores busy, so N networks cost about N times one (RESULTS.md 2).
+"""
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from srbm_jax import encoding, infer, train
+from srbm_jax.config import Params, Spec, validate
+
+_STREAMS = ("init", "train", "evaluate")
+
+
+def product(**axes: Sequence[Any]) -> dict[str, list]:
+    """The Cartesian product of named value lists, as equal-length lists (last name fastest).
+
+    product(a=[1, 2], b=[10, 20, 30]) == {"a": [1, 1, 1, 2, 2, 2], "b": [10, 20, 30, 10, 20, 30]}.
+    """
+    for name, values in axes.items():
+        if len(values) == 0:
+            raise ValueError(f"sweep axis {name} is empty: allowed a non-empty list of values")
+    rows = list(itertools.product(*axes.values()))
+    return {name: [row[i] for row in rows] for i, name in enumerate(axes)}
+
+
+def stack_params(params: Params, **values: Sequence[float]) -> Params:
+    """`params` with the named fields replaced by float32 arrays of one value per network.
+
+    Names are Params fields (`spike_rate_hz`, `walk_up`, ...) or device fields written
+    `device__set_step` (`device.set_step`). All lists must have the same length N; every other
+    leaf is repeated N times, so the result has a leading network axis on every leaf.
+    """
+    if not values:
+        raise ValueError("stack_params needs at least one field=values pair")
+    lengths = {name: len(v) for name, v in values.items()}
+    n = next(iter(lengths.values()))
+    if any(length != n for length in lengths.values()) or n == 0:
+        raise ValueError(f"sweep values must be non-empty lists of one length: got {lengths}")
+    top, device = {}, {}
+    for name, value in values.items():
+        array = jnp.asarray(np.asarray(value, np.float64), jnp.float32)
+        if name.startswith("device__"):
+            field = name[len("device__"):]
+            if not hasattr(params.device, field):
+                raise ValueError(f"sweep field device.{field} does not exist: allowed one of "
+                                 f"{sorted(vars(params.device))}")
+            device[field] = array
+        elif name in Params.__dataclass_fields__ and name != "device":
+            top[name] = array
+        else:
+            raise ValueError(f"sweep field {name} does not exist: allowed one of "
+                             f"{sorted(f for f in Params.__dataclass_fields__ if f != 'device')}"
+                             " or device__<field>")
+    if any(np.ndim(leaf) for leaf in jax.tree_util.tree_leaves(params)):
+        raise ValueError("stack_params needs unstacked params (scalar leaves, e.g. default_params)")
+    stacked = jax.tree_util.tree_map(
+        lambda leaf: jnp.broadcast_to(jnp.asarray(leaf), (n,)), params)
+    return stacked.replace(**top, device=stacked.device.replace(**device))
+
+
+def network_keys(seed: int) -> dict[str, jax.Array]:
+    """Root keys of one network: split(key(seed), 3) -> init, train, evaluate, the keys of
+    `experiment.train_and_evaluate` (experiments/train_mnist.py) for config.seed = seed."""
+    return dict(zip(_STREAMS, jax.random.split(jax.random.key(seed), 3), strict=True))
+
+
+def init_networks(seeds: Sequence[int], params: Params, spec: Spec):
+    """(keys, device states) of one network per seed; keys is a dict of [N] key arrays
+    ("init", "train", "evaluate"), states have a leading axis N. params: stacked (leading
+    axis N, `stack_params`) or shared by all networks."""
+    if len(seeds) == 0:
+        raise ValueError("init_networks needs at least one seed")
+    per_seed = [network_keys(int(seed)) for seed in seeds]
+    keys = {name: jnp.stack([k[name] for k in per_seed]) for name in _STREAMS}
+    stacked = _is_stacked(params, len(seeds))
+    states = jax.vmap(lambda k, p: train.init_device(k, p, spec),
+                      in_axes=(0, 0 if stacked else None))(keys["init"], params)
+    return keys, states
+
+
+def _is_stacked(params: Params, n: int) -> bool:
+    """True when every leaf of params has a leading axis of length n (`stack_params`)."""
+    leaves = jax.tree_util.tree_leaves(params)
+    shapes = [np.shape(leaf) for leaf in leaves]
+    if all(len(s) >= 1 and s[0] == n for s in shapes):
+        return True
+    if all(len(s) == 0 for s in shapes):
+        return False
+    raise ValueError(f"params leaves have shapes {shapes}: allowed all scalars (shared by the "
+                     f"networks) or all with a leading axis of {n} networks (sweep.stack_params)")
+
+
+@functools.partial(jax.jit, static_argnames=("spec", "params_stacked"))
+def _train_chunk_networks(roots, states, pixels, labels, indices, epoch, params, spec,
+                          params_stacked):
+    return jax.vmap(train.train_chunk.__wrapped__,
+                    in_axes=(0, 0, None, None, None, None, 0 if params_stacked else None, None))(
+        roots, states, pixels, labels, indices, epoch, params, spec)
+
+
+def train_networks(keys, states, images, labels, params: Params, spec: Spec, *, epoch: int = 0,
+                   chunk_size: int = 500, batch_size: int = 1,
+                   params_at: Callable[[int], Params] | None = None,
+                   progress: Callable[[int, int], None] | None = None):
+    """One epoch of N networks side by side: `train.train_epoch` vmapped over networks.
+
+    keys: the dict from `init_networks` (or [N] train root keys); states: leading axis N;
+    params: stacked (leading axis N) or shared; params_at(begin) as in `train_epoch` (same
+    stacking). Returns (states, dict of per-image stats, numpy [N, images]).
+    """
+    roots = keys["train"] if isinstance(keys, dict) else keys
+    n = roots.shape[0]
+    stacked = _is_stacked(params, n)
+    if batch_size < 1 or chunk_size < 1:
+        raise ValueError(f"batch_size = {batch_size}, chunk_size = {chunk_size}: allowed >= 1")
+    chunk_size = max(batch_size, chunk_size - chunk_size % batch_size)
+    validate(spec, params)
+    images, labels = encoding.check_images(images, labels, spec)
+    total = images.shape[0]
+    collected = []
+    for begin in range(0, total, chunk_size):
+        end = min(begin + chunk_size, total)
+        chunk_params = params if params_at is None else params_at(begin)
+        states, stats = _train_chunk_networks(
+            roots, states, *train.chunk_inputs(images, labels, begin, end, batch_size),
+            jnp.int32(epoch), chunk_params, spec, stacked)
+        collected.append({name: np.asarray(getattr(stats, name)).reshape(n, -1)
+                          for name in train.ImageStats._fields})
+        if progress is not None:
+            progress(end, total)
+    merged = {name: np.concatenate([c[name] for c in collected], axis=1) if collected
+              else np.zeros((n, 0), np.float32) for name in train.ImageStats._fields}
+    return states, merged
+
+
+def evaluate_networks(keys, states, images, labels, params: Params, spec: Spec, *,
+                      epoch: int = 0, batch_size: int = 250) -> np.ndarray:
+    """Test accuracy of each of N networks (float64 [N]): `infer.evaluate` per network, with
+    evaluation key fold_in(keys["evaluate"][n], epoch) (or keys[n] for an array of keys)."""
+    eval_roots = keys["evaluate"] if isinstance(keys, dict) else keys
+    n = eval_roots.shape[0]
+    stacked = _is_stacked(params, n)
+    accuracy = []
+    for i in range(n):
+        state_i = jax.tree_util.tree_map(lambda leaf, i=i: leaf[i], states)
+        params_i = jax.tree_util.tree_map(lambda leaf, i=i: leaf[i], params) if stacked else params
+        accuracy.append(infer.evaluate(jax.random.fold_in(eval_roots[i], epoch), state_i, images,
+                                       labels, params_i, spec, batch_size=batch_size)["accuracy"])
+    return np.asarray(accuracy, np.float64)
