@@ -24,6 +24,7 @@ import numpy as np
 from absl import app, flags
 
 import srbm_jax
+from srbm_jax import sweep
 from srbm_jax import train as train_lib
 from srbm_jax.data import synthetic_digits
 from srbm_jax.devices import GpGmLinear
@@ -132,12 +133,17 @@ def main(argv):
                                    in_axes=(0, 0, None, None, None, None, None, None)),
                           static_argnames=("spec",))
         for count in map(int, FLAGS.networks):
-            keys = jax.random.split(jax.random.key(1), count)
-            states = jax.vmap(lambda k: srbm_jax.init_device(k, params, spec))(keys)
+            # Split over the local devices when there are several (sweep.network_sharding), e.g.
+            # XLA_FLAGS=--xla_force_host_platform_device_count=2 on a 2-core CPU.
+            sharding = sweep.network_sharding(count)
+            keys = sweep.shard_networks(jax.random.split(jax.random.key(1), count), sharding)
+            states = sweep.shard_networks(
+                jax.vmap(lambda k: srbm_jax.init_device(k, params, spec))(keys), sharding)
             jax.block_until_ready(vmapped(keys, states, *shaped, jnp.int32(0), params, spec))
             start = time.perf_counter()
             jax.block_until_ready(vmapped(keys, states, *shaped, jnp.int32(1), params, spec))
-            emit("networks", count, 1, n * count, time.perf_counter() - start, train_ticks, spec)
+            emit("networks", count, 1, n * count, time.perf_counter() - start, train_ticks, spec,
+                 sharded_over=1 if sharding is None else len(sharding.device_set))
 
 
 if __name__ == "__main__":

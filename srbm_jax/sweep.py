@@ -84,18 +84,45 @@ def network_keys(seed: int) -> dict[str, jax.Array]:
     return dict(zip(_STREAMS, jax.random.split(jax.random.key(seed), 3), strict=True))
 
 
-def init_networks(seeds: Sequence[int], params: Params, spec: Spec):
+def network_sharding(n: int, devices: Sequence[jax.Device] | None = None):
+    """A sharding that splits a leading axis of n networks over `devices` (default: all local
+    devices), or None when there is one device or n is not a multiple of their number.
+
+    With it, each device trains its own n / devices networks (the jitted, vmapped step is
+    partitioned along the network axis; the images are replicated): a Colab TPU's 8 cores, several
+    GPUs, or CPU "devices" (XLA_FLAGS=--xla_force_host_platform_device_count=k)."""
+    devices = list(devices if devices is not None else jax.local_devices())
+    if len(devices) < 2 or n % len(devices):
+        return None
+    mesh = jax.sharding.Mesh(np.asarray(devices), ("networks",))
+    return jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("networks"))
+
+
+def shard_networks(tree, sharding):
+    """`tree` (keys, states or stacked params: every leaf with the network axis first) placed
+    with `sharding` (`network_sharding`); unchanged when sharding is None."""
+    return tree if sharding is None else jax.device_put(tree, sharding)
+
+
+def init_networks(seeds: Sequence[int], params: Params, spec: Spec, *, sharding="auto"):
     """(keys, device states) of one network per seed; keys is a dict of [N] key arrays
     ("init", "train", "evaluate"), states have a leading axis N. params: stacked (leading
-    axis N, `stack_params`) or shared by all networks."""
+    axis N, `stack_params`) or shared by all networks.
+
+    sharding: "auto" spreads the networks over all local devices when there are several and N
+    is a multiple of their number (`network_sharding`), None keeps them on the default device,
+    or a sharding of your own. (Stacked params are small: jit moves them where the states are.)"""
     if len(seeds) == 0:
         raise ValueError("init_networks needs at least one seed")
     per_seed = [network_keys(int(seed)) for seed in seeds]
     keys = {name: jnp.stack([k[name] for k in per_seed]) for name in _STREAMS}
+    if sharding == "auto":
+        sharding = network_sharding(len(seeds))
+    keys = shard_networks(keys, sharding)
     stacked = _is_stacked(params, len(seeds))
     states = jax.vmap(lambda k, p: train.init_device(k, p, spec),
                       in_axes=(0, 0 if stacked else None))(keys["init"], params)
-    return keys, states
+    return keys, shard_networks(states, sharding)
 
 
 def _is_stacked(params: Params, n: int) -> bool:

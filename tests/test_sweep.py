@@ -2,6 +2,11 @@
 networks run one at a time; bad sweep definitions raise errors that name the field."""
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import jax
 import numpy as np
 import pytest
@@ -95,3 +100,38 @@ def test_shared_params_and_mismatched_stacks():
         sweep.train_networks(keys, states, *_data(2, 0), stacked_two, spec)
     with pytest.raises(ValueError, match="unstacked params"):
         sweep.stack_params(stacked_two, walk_up=[0.05, 0.06])
+
+
+_SHARDED_SCRIPT = """
+import json, jax, numpy as np, srbm_jax
+from srbm_jax import sweep
+spec = srbm_jax.Spec(n_data=16, n_label=10, n_visible_bias=2, n_hidden=12, n_hidden_bias=2,
+                     inference_ms=20.0)
+params = sweep.stack_params(srbm_jax.default_params(spec), walk_up=[0.05, 0.06, 0.05, 0.06])
+rng = np.random.default_rng(0)
+images, labels = rng.integers(0, 256, (8, 16)).astype(np.uint8), rng.integers(0, 10, 8)
+out = {"devices": len(jax.devices())}
+for mode in ("auto", None):
+    keys, states = sweep.init_networks([1, 2, 3, 4], params, spec, sharding=mode)
+    states, _ = sweep.train_networks(keys, states, images, labels, params, spec, chunk_size=4)
+    out[str(mode)] = {"g_plus": np.asarray(states.g_plus).tolist(),
+                      "devices_used": len(states.g_plus.sharding.device_set),
+                      "accuracy": sweep.evaluate_networks(keys, states, images, labels, params,
+                                                          spec, batch_size=4).tolist()}
+print(json.dumps(out))
+"""
+
+
+def test_networks_sharded_over_devices_equal_unsharded():
+    """Four networks over two CPU devices (a subprocess with
+    --xla_force_host_platform_device_count=2) give what the same sweep on one device gives."""
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2",
+               JAX_PLATFORMS="cpu")
+    done = subprocess.run([sys.executable, "-c", _SHARDED_SCRIPT], env=env, capture_output=True,
+                          text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["devices"] == 2
+    assert out["auto"]["devices_used"] == 2 and out["None"]["devices_used"] == 1
+    np.testing.assert_allclose(out["auto"]["g_plus"], out["None"]["g_plus"], rtol=0, atol=1e-6)
+    assert out["auto"]["accuracy"] == out["None"]["accuracy"]
