@@ -101,6 +101,30 @@ def plot_device_comparison(results: list[dict], out) -> Path:
     return _save(fig, out)
 
 
+def plot_study(records: list[dict], fields: list[str], out) -> Path:
+    """Test accuracy (%) after the last epoch against the first swept field (`srbm_jax.study`),
+    one line per combination of the other fields; points = mean over seeds, bars = min..max."""
+    last = max(r["epoch"] for r in records)
+    final = [r for r in records if r["epoch"] == last]
+    x_field, others = fields[0], fields[1:]
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    for index, combo in enumerate(sorted({tuple(r[f] for f in others) for r in final})):
+        rows = [r for r in final if tuple(r[f] for f in others) == combo]
+        xs = sorted({r[x_field] for r in rows})
+        acc = [[100 * r["accuracy"] for r in rows if r[x_field] == x] for x in xs]
+        mean = np.asarray([np.mean(a) for a in acc])
+        low, high = mean - [min(a) for a in acc], [max(a) for a in acc] - mean
+        label = ", ".join(f"{f}={v:g}" for f, v in zip(others, combo, strict=True)) or None
+        ax.errorbar(xs, mean, yerr=[low, high], fmt="o-", color=f"C{index}", capsize=3,
+                    label=label)
+    ax.set_xlabel(x_field)
+    ax.set_ylabel(f"test accuracy after epoch {last} (%)")
+    ax.grid(alpha=0.3)
+    if others:
+        ax.legend(fontsize=8)
+    return _save(fig, out)
+
+
 def plot_receptive_fields(weight, spec: Spec, out, n_units: int = 64) -> Path:
     """Weights W[:n_data, j] of the first `n_units` hidden neurons as image tiles.
 

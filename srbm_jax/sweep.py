@@ -182,15 +182,24 @@ def train_networks(keys, states, images, labels, params: Params, spec: Spec, *, 
 
 def evaluate_networks(keys, states, images, labels, params: Params, spec: Spec, *,
                       epoch: int = 0, batch_size: int = 250) -> np.ndarray:
-    """Test accuracy of each of N networks (float64 [N]): `infer.evaluate` per network, with
-    evaluation key fold_in(keys["evaluate"][n], epoch) (or keys[n] for an array of keys)."""
+    """Test accuracy of each of N networks (float64 [N]); see `evaluate_networks_full`."""
+    results = evaluate_networks_full(keys, states, images, labels, params, spec, epoch=epoch,
+                                     batch_size=batch_size)
+    return np.asarray([result["accuracy"] for result in results], np.float64)
+
+
+def evaluate_networks_full(keys, states, images, labels, params: Params, spec: Spec, *,
+                           epoch: int = 0, batch_size: int = 250) -> list[dict]:
+    """`infer.evaluate`'s result dict for each of N networks, with evaluation key
+    fold_in(keys["evaluate"][n], epoch) (or keys[n] for an array of keys). The networks are
+    evaluated one after the other (each evaluation already runs batch_size images side by side)."""
     eval_roots = keys["evaluate"] if isinstance(keys, dict) else keys
     n = eval_roots.shape[0]
     stacked = _is_stacked(params, n)
-    accuracy = []
+    results = []
     for i in range(n):
         state_i = jax.tree_util.tree_map(lambda leaf, i=i: leaf[i], states)
         params_i = jax.tree_util.tree_map(lambda leaf, i=i: leaf[i], params) if stacked else params
-        accuracy.append(infer.evaluate(jax.random.fold_in(eval_roots[i], epoch), state_i, images,
-                                       labels, params_i, spec, batch_size=batch_size)["accuracy"])
-    return np.asarray(accuracy, np.float64)
+        results.append(infer.evaluate(jax.random.fold_in(eval_roots[i], epoch), state_i, images,
+                                      labels, params_i, spec, batch_size=batch_size))
+    return results

@@ -14,7 +14,7 @@ import pytest
 
 import srbm_jax
 from experiments.configs import best, default, smoke
-from srbm_jax import analysis, checkpoint, compare, experiment
+from srbm_jax import analysis, checkpoint, compare, experiment, study
 from srbm_jax.data import mnist
 
 TINY_COUNTS = {"train": (4,) * 10, "test": (2,) * 10}
@@ -396,3 +396,40 @@ def test_event_pulses_follow_the_device_rules():
     bipolar = compare.event_pulses("bipolar_2t1r", [3.0], [2.0])
     assert bipolar == {"set_pulses": [3.0], "reset_pulses": [2.0]}
     assert compare.event_pulses("ideal", [3.0], [2.0]) == {}
+
+
+def test_parse_sweep():
+    assert study.parse_sweep(["spike_rate_hz=200,210", "walk_up=0.05"]) == {
+        "spike_rate_hz": [200.0, 210.0], "walk_up": [0.05]}
+    for bad, message in ((["spike_rate_hz=fast"], "numbers"), (["spike_rate_hz="], "at least one"),
+                         (["a=1", "a=2"], "swept twice"), ([], "required")):
+        with pytest.raises(ValueError, match=message):
+            study.parse_sweep(bad)
+
+
+@pytest.mark.parametrize("axes, message", [
+    ({"n_hidden": [16.0, 32.0]}, "config.n_hidden cannot be swept in one program"),
+    ({"spike_rate_hz": [200.0, -5.0]}, "config.spike_rate_hz"),
+    ({"set_step": [0.01, -0.01]}, "config.set_step"),
+])
+def test_study_rejects_bad_axes_naming_the_field(axes, message):
+    with pytest.raises(ValueError, match=message):
+        study.study_params(tiny_config(), axes, [1])
+
+
+def test_study_network_equals_the_single_run(tmp_path):
+    """A 2 x 2 study (spike rates x seeds), 2 epochs: 8 records; the (220 Hz, seed 4) network
+    scores what train_mnist's run with --config.spike_rate_hz=220 --config.seed=4 scores."""
+    config = tiny_config(epochs=2, batch_size=2)
+    data = experiment.load_data(config, verbose=False)
+    records = study.run_study(config, {"spike_rate_hz": [180.0, 220.0]}, [3, 4], data,
+                              log=lambda line: None)
+    assert len(records) == 8 and {r["epoch"] for r in records} == {1, 2}
+    single = run(tiny_config(epochs=2, batch_size=2, spike_rate_hz=220.0, seed=4), tmp_path)
+    mine = [r for r in records if r["spike_rate_hz"] == 220.0 and r["seed"] == 4]
+    assert [r["accuracy"] for r in mine] == [
+        m["test_accuracy"] for m in analysis.read_metrics(tmp_path / experiment.METRICS_NAME)]
+    assert single["final_test_accuracy"] == mine[-1]["accuracy"]
+    table = study.markdown(records, ["spike_rate_hz"])
+    assert table.count("\n") == 4 and "| 220 | 2 |" in table
+    assert analysis.plot_study(records, ["spike_rate_hz"], tmp_path / "study.png").exists()
