@@ -84,6 +84,9 @@ def compare_device(name: str, config, data, seeds: int, drift_seconds: list[floa
     init_keys, train_keys, eval_keys = (jax.vmap(lambda k, i=i: jax.random.fold_in(k, i))(roots)
                                         for i in range(3))
     states = jax.vmap(lambda k: srbm_jax.init_device(k, params, spec))(init_keys)
+    # Several local devices (TPU cores, GPUs): each trains its share of the seeds.
+    sharding = sweep.network_sharding(seeds)
+    train_keys, states = sweep.shard_networks((train_keys, states), sharding)
     accuracy, potentiation, depression = [], np.zeros(seeds), np.zeros(seeds)
     start = time.perf_counter()
     step_decay = float(config.get("step_decay", 1.0))  # as in experiment.train_and_evaluate
