@@ -1,0 +1,42 @@
+#!/bin/bash
+# The device-machine check, prepared for a session that is lent a GPU (one call, ~10 minutes of
+# the 15-minute budget; not yet run on a GPU: no task so far was lent one).
+#
+# Prepare here (the device machine has jax, flax, optax, absl-py, matplotlib, but not
+# ml_collections, and cannot download anything; .gpu_carry/ is git-ignored):
+#   mkdir -p .gpu_carry/whl .gpu_carry/cache
+#   python3 -m pip download --no-deps --only-binary=:all: -d .gpu_carry/whl ml_collections==1.1.0
+#   cp ~/.cache/srbm_jax/mnist.npz .gpu_carry/cache/      # or $SRBM_JAX_CACHE/mnist.npz
+# Then: run(command="bash benchmarks/gpu_check.sh", carry=[".gpu_carry"], timeout_s=600).
+# Locally (a smoke run of this script on the CPU): OUT=/tmp/gpu_out SMOKE=1 bash benchmarks/gpu_check.sh
+#
+# Writes to $OUT: throughput.jsonl (issue 4: on-line, mini-batch, inference, 1 / 8 / 64 vmapped
+# networks), study.md + study.jsonl (a 1-epoch, 3-seed study of best.py on 20,000 images, for
+# the speed of a real sweep), and log.txt.
+set -u
+OUT=${OUT:-/tmp/gpu_out}
+mkdir -p "$OUT"
+cd "$(dirname "$0")/.."
+if [ -d .gpu_carry/whl ] && ls .gpu_carry/whl/*.whl > /dev/null 2>&1; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+    --target /tmp/site .gpu_carry/whl/*.whl && export PYTHONPATH=/tmp/site:$PWD
+fi
+export PYTHONPATH=${PYTHONPATH:-$PWD} PYTHONUNBUFFERED=1
+export SRBM_JAX_CACHE=${SRBM_JAX_CACHE:-$PWD/.gpu_carry/cache}
+PY=${PY:-python3}
+if [ "${SMOKE:-0}" = 1 ]; then
+  sizes=(--images=16 --test_images=16 --networks=1,2 --network_images=4 --batches=8)
+  study_size=(--config.train_size=48 --config.test_size=24)
+else
+  sizes=(--images=400 --test_images=4000 --networks=1,8,64 --network_images=100 --batches=8,32)
+  study_size=(--config.train_size=20000 --config.test_size=2000)
+fi
+{
+  $PY -c "import jax; print('jax', jax.__version__, jax.devices())"
+  nvidia-smi --query-gpu=name,memory.total --format=csv 2>/dev/null
+  timeout 240 $PY -m benchmarks.throughput --modes=online,minibatch,inference,networks \
+    --init_std=0.1 "${sizes[@]}" | grep '^{' | tee "$OUT/throughput.jsonl"
+  timeout 300 $PY -m experiments.study --config=experiments/configs/best.py \
+    --workdir="$OUT/study" --sweep=set_step=0.005 --seeds=1,2,3 --config.epochs=1 "${study_size[@]}"
+  cp "$OUT/study/study.md" "$OUT/study/study.jsonl" "$OUT/" 2>/dev/null
+} 2>&1 | tee "$OUT/log.txt"
