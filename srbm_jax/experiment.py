@@ -36,7 +36,7 @@ import srbm_jax
 from srbm_jax import analysis, checkpoint
 from srbm_jax.config import Params, Spec
 from srbm_jax.data import mnist
-from srbm_jax.devices import DEVICES, GpGmParams, GpGmState, IdealParams
+from srbm_jax.devices import DEVICES, GpGmParams, GpGmState, IdealParams, OptaxParams
 from srbm_jax.train import ImageStats, image_key, scheduled_params
 
 CHECKPOINT_NAME = "checkpoint.npz"
@@ -63,8 +63,12 @@ _DEVICE_OPTION_SOURCE = {"levels": "device_levels", "storage_dtype": "conductanc
 # with other values (e.g. more epochs, another data directory).
 RUN_FIELDS = ("epochs", "eval_every", "eval_batch_size", "checkpoint_every_images",
               "data_source", "data_dir")
+# Devices whose change per event can be scaled (`Device.scale_steps`), so step_decay < 1 applies.
+_SCALABLE_STEP_DEVICES = ("gpgm_linear", "ideal", "bipolar_2t1r", "optax_momentum", "optax_adam")
 # Where a device parameter comes from in the config (for error messages).
-_DEVICE_PARAM_SOURCE = {"gpgm_linear": {}, "ideal": {"learning_rate": "set_step, reset_step"}}
+_DEVICE_PARAM_SOURCE = {"gpgm_linear": {}, "ideal": {"learning_rate": "set_step, reset_step"},
+                        "optax_momentum": {"learning_rate": "set_step, reset_step"},
+                        "optax_adam": {"learning_rate": "set_step, reset_step"}}
 
 
 # ---- config -> Spec, Params ---------------------------------------------------------------------
@@ -84,6 +88,9 @@ def device_params(config) -> Any:
     ideal: learning_rate = set_step + reset_step (one event SETs one device and RESETs the other,
     changing G = Gp - Gm by both steps), init_std = init_std * sqrt(2) (the spread of the
     difference of two independent devices); g_min, g_max, init_mean are not used.
+    optax_momentum, optax_adam: learning_rate and init_std as for ideal (for momentum the
+    steady step per event is learning_rate / (1 - momentum); for Adam learning_rate is the size of
+    a normalised step); momentum, b1, b2, eps are the `OptaxParams` defaults.
     pcm_nonlinear, pcm_stochastic, bipolar_2t1r: the device's own defaults (gpgm fields unused).
     """
     if config.device == "gpgm_linear":
@@ -92,6 +99,9 @@ def device_params(config) -> Any:
                           init_std=config.init_std)
     if config.device == "ideal":
         return IdealParams(learning_rate=config.set_step + config.reset_step,
+                           init_std=config.init_std * math.sqrt(2.0))
+    if config.device in ("optax_momentum", "optax_adam"):
+        return OptaxParams(learning_rate=config.set_step + config.reset_step,
                            init_std=config.init_std * math.sqrt(2.0))
     if config.device in ("pcm_nonlinear", "pcm_stochastic", "bipolar_2t1r"):
         # These models bring their own calibrated defaults (srbm_jax/devices/).
@@ -120,9 +130,9 @@ def _check_run_fields(config) -> None:
              and 0.0 < step_decay <= 1.0, "step_decay", "a number in (0, 1] (1 = constant steps)",
              step_decay)
     if step_decay != 1.0:
-        _require(config.device in ("gpgm_linear", "ideal", "bipolar_2t1r"), "step_decay",
+        _require(config.device in _SCALABLE_STEP_DEVICES, "step_decay",
                  f"1.0 for device {config.device!r} (its step is a fixed pulse property); "
-                 "< 1 needs gpgm_linear, ideal or bipolar_2t1r", step_decay)
+                 f"< 1 needs one of {_SCALABLE_STEP_DEVICES}", step_decay)
     if config.device != "gpgm_linear":
         _require(config.device_levels == 0, "device_levels",
                  f"0 for device {config.device!r} (only gpgm_linear quantises)",

@@ -200,3 +200,48 @@ def test_scale_steps_unsupported_names_the_device(name):
     device = DEVICES[name]()
     with pytest.raises(NotImplementedError, match=name):
         device.scale_steps(device.default_params(), 0.5)
+
+
+def test_optax_sgd_is_the_ideal_device():
+    """optax.sgd(lr) on g = -(potentiation - depression) is w + lr (potentiation - depression)."""
+    from srbm_jax.devices import IdealParams, OptaxParams, OptaxWeight
+
+    sgd, ideal = OptaxWeight(optimizer="sgd"), IdealWeight()
+    key = jax.random.key(4)
+    state = sgd.init(key, 5, 4, OptaxParams(learning_rate=0.02))
+    reference = ideal.init(key, 5, 4, IdealParams())
+    np.testing.assert_array_equal(state.weight, reference.weight)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        up, down = (jnp.asarray(rng.poisson(1.0, (5, 4)), jnp.float32) for _ in range(2))
+        state = sgd.apply(key, state, up, down, OptaxParams(learning_rate=0.02))
+        reference = ideal.apply(key, reference, up, down, IdealParams(learning_rate=0.02))
+    np.testing.assert_allclose(state.weight, reference.weight, rtol=0, atol=1e-6)
+
+
+def test_optax_adam_first_steps_closed_form():
+    """Adam, first call with counts c: m = (1 - b1) c, v = (1 - b2) c^2, bias-corrected
+    m / (sqrt(v) + eps) = c / (|c| + eps): the weight moves by lr c / (c + eps) (0 where c = 0);
+    second call, opposite counts c: m = -b1 (1 - b1) c + (1 - b1) c."""
+    from srbm_jax.devices import OptaxAdam, OptaxParams
+
+    device, params = OptaxAdam(), OptaxParams(learning_rate=0.01, eps=1e-3, init_std=0.0)
+    state = device.init(jax.random.key(0), 1, 3, params)
+    counts = jnp.asarray([[0.0, 1.0, 4.0]])
+    state = device.apply(None, state, counts, jnp.zeros_like(counts), params)
+    np.testing.assert_allclose(state.weight, 0.01 * counts / (counts + 1e-3), rtol=1e-5)
+    moved = device.apply(None, state, jnp.zeros_like(counts), counts, params)
+    b1, b2 = 0.9, 0.999
+    m = (-b1 * (1 - b1) * counts + (1 - b1) * counts) / (1 - b1 ** 2)
+    v = (b2 * (1 - b2) * counts ** 2 + (1 - b2) * counts ** 2) / (1 - b2 ** 2)
+    step = -0.01 * m / (np.sqrt(v) + 1e-3)
+    np.testing.assert_allclose(moved.weight - state.weight, step, rtol=1e-4, atol=1e-7)
+
+
+@pytest.mark.parametrize("field, value", [("b1", 1.0), ("momentum", -0.1), ("eps", 0.0),
+                                          ("learning_rate", -1.0)])
+def test_optax_bad_params_name_the_field(field, value):
+    from srbm_jax.devices import OptaxAdam, OptaxParams
+
+    with pytest.raises(ValueError, match=f"device.{field}"):
+        OptaxAdam().validate(OptaxParams(**{field: value}))

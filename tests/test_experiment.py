@@ -338,8 +338,9 @@ def test_entry_point(tmp_path, capsys, monkeypatch):
     assert len(analysis.read_metrics(tmp_path / experiment.METRICS_NAME)) == 1
 
 
-@pytest.mark.parametrize("device", ["pcm_nonlinear", "pcm_stochastic", "bipolar_2t1r"])
-def test_pcm_devices_build_from_config(device):
+@pytest.mark.parametrize("device", ["pcm_nonlinear", "pcm_stochastic", "bipolar_2t1r",
+                                    "optax_momentum", "optax_adam"])
+def test_other_devices_build_from_config(device):
     config = default.get_config()
     config.device = device
     spec, params = experiment.spec_and_params(config)
@@ -396,6 +397,16 @@ def test_event_pulses_follow_the_device_rules():
     bipolar = compare.event_pulses("bipolar_2t1r", [3.0], [2.0])
     assert bipolar == {"set_pulses": [3.0], "reset_pulses": [2.0]}
     assert compare.event_pulses("ideal", [3.0], [2.0]) == {}
+
+
+def test_optax_adam_run_with_step_decay_resumes(tmp_path):
+    """An Adam device run (its optimiser state is part of the checkpoint) with a decaying
+    learning rate: resumed after epoch 1 it equals the straight run."""
+    changes = dict(device="optax_adam", step_decay=0.5, batch_size=2)
+    run(tiny_config(epochs=2, **changes), tmp_path / "straight")
+    run(tiny_config(epochs=1, **changes), tmp_path / "resumed")
+    run(tiny_config(epochs=2, **changes), tmp_path / "resumed", resume=True)
+    assert_same_run(tmp_path / "straight", tmp_path / "resumed", epochs=2)
 
 
 def test_parse_sweep():
