@@ -63,9 +63,9 @@ def get_config() -> ml_collections.ConfigDict:
     config.drive_chunk = 16  # 0 = dense synaptic drive, > 0 = sparse row sum, rows per loop step (ours; speed only)
 
     # ---- synapse device (Spec.device / Params.device) -----------------------------------------
-    # gpgm_linear (IBM 6T2R) | ideal | pcm_nonlinear | pcm_stochastic | bipolar_2t1r |
-    # optax_momentum | optax_adam (srbm_jax.devices)
-    config.device = "gpgm_linear"
+    # devices: gpgm_linear | ideal | pcm_nonlinear | pcm_stochastic | bipolar_2t1r | optax_momentum
+    # | optax_adam (srbm_jax.devices.DEVICES)
+    config.device = "gpgm_linear"  # synapse device model (IBM 6T2R pair, the seed's default)
     config.device_levels = 0  # read quantisation levels, 0 = analog (IBM conductance_level 128 optional)
     config.conductance_dtype = "float32"  # stored conductances: float32 | bfloat16, gpgm_linear only (ours)
     config.conductance_rounding = "nearest"  # bfloat16 rounding: nearest | stochastic (ours, RESULTS)
