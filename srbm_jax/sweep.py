@@ -25,8 +25,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from srbm_jax import encoding, infer, train
-from srbm_jax.config import Params, Spec, validate
+from srbm_jax import infer, train
+from srbm_jax.config import Params, Spec
 
 _STREAMS = ("init", "train", "evaluate")
 
@@ -158,23 +158,14 @@ def train_networks(keys, states, images, labels, params: Params, spec: Spec, *, 
     roots = keys["train"] if isinstance(keys, dict) else keys
     n = roots.shape[0]
     stacked = _is_stacked(params, n)
-    if batch_size < 1 or chunk_size < 1:
-        raise ValueError(f"batch_size = {batch_size}, chunk_size = {chunk_size}: allowed >= 1")
-    chunk_size = max(batch_size, chunk_size - chunk_size % batch_size)
-    validate(spec, params)
-    images, labels = encoding.check_images(images, labels, spec)
-    total = images.shape[0]
     collected = []
-    for begin in range(0, total, chunk_size):
-        end = min(begin + chunk_size, total)
-        chunk_params = params if params_at is None else params_at(begin)
-        states, stats = _train_chunk_networks(
-            roots, states, *train.chunk_inputs(images, labels, begin, end, batch_size),
-            jnp.int32(epoch), chunk_params, spec, stacked)
+    for inputs, chunk_params in train.epoch_chunks(
+            images, labels, params, spec, chunk_size=chunk_size, batch_size=batch_size,
+            params_at=params_at, progress=progress):
+        states, stats = _train_chunk_networks(roots, states, *inputs, jnp.int32(epoch),
+                                              chunk_params, spec, stacked)
         collected.append({name: np.asarray(getattr(stats, name)).reshape(n, -1)
                           for name in train.ImageStats._fields})
-        if progress is not None:
-            progress(end, total)
     merged = {name: np.concatenate([c[name] for c in collected], axis=1) if collected
               else np.zeros((n, 0), np.float32) for name in train.ImageStats._fields}
     return states, merged

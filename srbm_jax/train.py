@@ -224,6 +224,29 @@ def init_device(key, params, spec: Spec):
     return spec.device.init(key, spec.n_visible, spec.n_hidden_total, params.device)
 
 
+def epoch_chunks(pixels, labels, params, spec: Spec, *, start: int = 0, chunk_size: int = 500,
+                 batch_size: int = 1, params_at: Callable[[int], Params] | None = None,
+                 progress: Callable[[int, int], None] | None = None):
+    """The chunk loop of `train_epoch` and `sweep.train_networks`: checks the arguments, params
+    and images, then yields ((pixels, labels, indices) as from `chunk_inputs`, chunk params) for
+    each chunk of images [start, N); chunk_size is rounded down to a multiple of batch_size.
+    `progress(end, total)` is called once the caller has trained a chunk (asks for the next)."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size = {batch_size} is out of range: allowed >= 1")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size = {chunk_size} is out of range: allowed >= 1")
+    chunk_size = max(batch_size, chunk_size - chunk_size % batch_size)
+    validate(spec, params)
+    images, labels = encoding.check_images(pixels, labels, spec)
+    total = images.shape[0]
+    for begin in range(start, total, chunk_size):
+        end = min(begin + chunk_size, total)
+        yield (chunk_inputs(images, labels, begin, end, batch_size),
+               params if params_at is None else params_at(begin))
+        if progress is not None:
+            progress(end, total)
+
+
 def train_epoch(root_key, device_state, pixels, labels, params, spec: Spec, *, epoch: int = 0,
                 start: int = 0, chunk_size: int = 500, batch_size: int = 1,
                 progress: Callable[[int, int], None] | None = None,
@@ -241,24 +264,13 @@ def train_epoch(root_key, device_state, pixels, labels, params, spec: Spec, *, e
     keep the structure of `params` (traced values change, nothing recompiles).
     Returns (device_state, dict of per-image stats as numpy arrays).
     """
-    if batch_size < 1:
-        raise ValueError(f"batch_size = {batch_size} is out of range: allowed >= 1")
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size = {chunk_size} is out of range: allowed >= 1")
-    chunk_size = max(batch_size, chunk_size - chunk_size % batch_size)
-    validate(spec, params)
-    images, labels = encoding.check_images(pixels, labels, spec)
-    total = images.shape[0]
     collected = []
-    for begin in range(start, total, chunk_size):
-        end = min(begin + chunk_size, total)
-        chunk_params = params if params_at is None else params_at(begin)
-        device_state, stats = train_chunk(
-            root_key, device_state, *chunk_inputs(images, labels, begin, end, batch_size),
-            jnp.int32(epoch), chunk_params, spec)
+    for inputs, chunk_params in epoch_chunks(pixels, labels, params, spec, start=start,
+                                             chunk_size=chunk_size, batch_size=batch_size,
+                                             params_at=params_at, progress=progress):
+        device_state, stats = train_chunk(root_key, device_state, *inputs, jnp.int32(epoch),
+                                          chunk_params, spec)
         collected.append(jax.tree_util.tree_map(lambda leaf: np.asarray(leaf).reshape(-1), stats))
-        if progress is not None:
-            progress(end, total)
     merged = {name: np.concatenate([getattr(s, name) for s in collected]) if collected
               else np.zeros((0,), np.float32) for name in ImageStats._fields}
     return device_state, merged
