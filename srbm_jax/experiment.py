@@ -51,8 +51,6 @@ SPEC_FIELDS = ("n_data", "n_label", "n_visible_bias", "n_hidden", "n_hidden_bias
                "drive_chunk")
 PARAMS_FIELDS = ("spike_rate_hz", "bias_rate_factor", "input_threshold", "membrane_tau_ms",
                  "firing_threshold", "alpha", "walk_up", "walk_down", "refractory_ms")
-DEVICE_FIELDS = ("device", "device_levels", "conductance_dtype", "conductance_rounding",
-                 "set_step", "reset_step", "g_min", "g_max", "init_mean", "init_std")
 # Fields added after runs were recorded: at these values they are left out of the fingerprint, so
 # checkpoints written before the field existed still resume.
 _LATER_FIELD_DEFAULTS = {"conductance_dtype": "float32", "conductance_rounding": "nearest"}
