@@ -132,6 +132,10 @@ class Params:
     alpha: membrane jump per presynaptic spike per unit conductance, IBM `pt_alpha` 0.1.
     walk_up, walk_down: random-walk step up / down per coin flip, IBM `random_walk_step` 0.06.
     refractory_ms: after a spike the membrane is held at 0 for this long, IBM 4 ms.
+    weight_decay: fraction of every weight removed per training image, G <- (1 - weight_decay) G
+      (applied once per update as 1 - (1 - weight_decay)^batch, `Device.relax`); 0 = none (IBM).
+      Ours: a restoring force against the slow growth of the weight spread under constant-step
+      eCD (RESULTS.md section 4). Needs a device with `supports_relax` when nonzero.
     device: the device model's own numeric parameters (see `srbm_jax.devices`).
     """
 
@@ -144,6 +148,7 @@ class Params:
     walk_up: Any = 0.06
     walk_down: Any = 0.06
     refractory_ms: Any = 4.0
+    weight_decay: Any = 0.0
     device: Any = None
 
 
@@ -245,4 +250,10 @@ def validate(spec: Spec, params: Params) -> None:
         _check(np.all(step >= 0), name, ">= 0 (membrane units per coin flip)", step)
     refractory = values("refractory_ms")
     _check(np.all(refractory >= 0), "refractory_ms", ">= 0 ms", refractory)
+    decay = values("weight_decay")
+    _check(np.all((decay >= 0) & (decay < 1)), "weight_decay", "[0, 1) per training image", decay)
+    if not spec.device.supports_relax:
+        _check(np.all(decay == 0), "weight_decay",
+               f"0 for device {spec.device.name!r} (it has no weight decay; gpgm_linear and "
+               "ideal have)", decay)
     spec.device.validate(params.device)

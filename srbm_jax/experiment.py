@@ -50,10 +50,12 @@ SPEC_FIELDS = ("n_data", "n_label", "n_visible_bias", "n_hidden", "n_hidden_bias
                "pulse_width_ms", "input_coding", "random_source", "bridge_correction",
                "drive_chunk")
 PARAMS_FIELDS = ("spike_rate_hz", "bias_rate_factor", "input_threshold", "membrane_tau_ms",
-                 "firing_threshold", "alpha", "walk_up", "walk_down", "refractory_ms")
+                 "firing_threshold", "alpha", "walk_up", "walk_down", "refractory_ms",
+                 "weight_decay")
 # Fields added after runs were recorded: at these values they are left out of the fingerprint, so
 # checkpoints written before the field existed still resume.
-_LATER_FIELD_DEFAULTS = {"conductance_dtype": "float32", "conductance_rounding": "nearest"}
+_LATER_FIELD_DEFAULTS = {"conductance_dtype": "float32", "conductance_rounding": "nearest",
+                         "weight_decay": 0.0}
 # Device structural options that come from config fields of another name (for error messages).
 _DEVICE_OPTION_SOURCE = {"levels": "device_levels", "storage_dtype": "conductance_dtype",
                          "rounding": "conductance_rounding"}
@@ -160,7 +162,8 @@ def spec_and_params(config) -> tuple[Spec, Params]:
         spec = Spec(device=srbm_jax.make_device(config.device, **device_options(config)),
                     **spec_kwargs)
         params = srbm_jax.default_params(spec, device=device_params(config),
-                                         **{field: config[field] for field in PARAMS_FIELDS})
+                                         **{field: config.get(field, _LATER_FIELD_DEFAULTS.get(field))
+                                            for field in PARAMS_FIELDS})
         srbm_jax.validate(spec, params)
     except ValueError as e:
         raise _rename_error(e, config.device) from e

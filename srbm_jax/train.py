@@ -9,7 +9,8 @@ Per image (see `schedule.training_segments`):
   2. potentiation: C+ = coincidences with g = +1, applied to the device;
   3. model segment (transition + model phase), visible data and label neurons free, reading the
      updated weights;
-  4. depression: C- = coincidences with g = -1, applied to the device.
+  4. depression: C- = coincidences with g = -1, applied to the device;
+  5. weight decay (off by default): G <- (1 - weight_decay) G, `Device.relax`.
 Delta w = Delta w_data + Delta w_model = v_data h_data - v_model h_model (eCD, Neftci et al. 2014).
 """
 from __future__ import annotations
@@ -143,6 +144,10 @@ def train_images(keys, device_state, pixels, labels, params, spec: Spec, keep_ra
     _, depression = _batched_counts(open_model, events_model, model.gate)
     device_state = device.apply(key_ltd[0], device_state, jnp.zeros_like(depression), depression,
                                 params.device)
+    if device.supports_relax:  # weight decay once per update: (1 - weight_decay)^B over B images
+        fraction = 1.0 - (1.0 - params.weight_decay) ** keys.shape[0]
+        device_state = device.relax(jax.random.fold_in(key_ltd[0], 1), device_state,
+                                    params.device, fraction)
 
     label_slice = spec.label_slice
     rate = jax.vmap(_rate, in_axes=(0, None, None, None))

@@ -9,6 +9,7 @@ so are traced and can be vmapped. Its *state* (conductances) is a NamedTuple of 
     weight = device.read(state, params)            # [n_visible, n_hidden] effective conductance
     state  = device.apply(key, state, potentiation, depression, params)
     params = device.scale_steps(params, factor)    # learning-rate schedules (traced factor)
+    state  = device.relax(key, state, params, fraction)  # weight decay: G <- (1 - fraction) G
 
 `potentiation` / `depression` are float32 [n_visible, n_hidden] counts of eCD coincidence events
 with gate g = +1 (data phase) and g = -1 (model phase) since the last call. Within one call all
@@ -56,6 +57,18 @@ class Device(abc.ABC):
         raise NotImplementedError(
             f"device {self.name!r} has no scalable step: a step-size schedule (step_decay < 1) "
             "is supported by ideal, gpgm_linear and bipolar_2t1r")
+
+    # Whether `relax` implements weight decay; the identity default must not be asked for a
+    # nonzero fraction (`srbm_jax.config.validate` checks weight_decay against this).
+    supports_relax: bool = False
+
+    def relax(self, key: jax.Array, state: Any, params: Any, fraction: Any) -> Any:
+        """Weight decay: the state with its weight G moved to (1 - fraction) G, fraction a traced
+        scalar in [0, 1) (`srbm_jax.train.train_images` calls it once per update with
+        fraction = 1 - (1 - weight_decay)^batch). The default is the identity, for devices
+        without weight decay (`supports_relax` False); those only ever see fraction 0."""
+        del key, params, fraction
+        return state
 
 
 def check_field(condition: Any, field: str, allowed: str, value: Any) -> None:

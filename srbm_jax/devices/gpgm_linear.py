@@ -22,6 +22,11 @@ as the nearest of `levels` evenly spaced values in [g_min, g_max]; the stored an
 accumulating sub-level steps (a 0.01 step is 1/8 of a level at 128 levels over [0, 10], so
 quantising the stored state would freeze learning). levels = 0 reads the analog value.
 
+Weight decay (`relax`, ours; RESULTS.md section 4): the two devices move towards their common
+mode, Gp <- Gp - f (Gp - Gm) / 2 and Gm <- Gm + f (Gp - Gm) / 2, so G <- (1 - f) G with Gp + Gm
+unchanged; on a chip this is a partial refresh (read G, re-program the pair closer together).
+It is an algorithmic option, not a property of PCM (off by default: the IBM rule has none).
+
 Storage format (`storage_dtype`, `rounding`; `srbm_jax.devices.storage`): float32 (default), or
 bfloat16 (half the memory and bandwidth of the conductance arrays), each update computed in
 float32 and rounded back to nearest or stochastically. At G ~ 5 the bfloat16 spacing is 0.031,
@@ -117,6 +122,20 @@ class GpGmLinear(Device):
     def scale_steps(self, params, factor):
         """set_step and reset_step multiplied by factor."""
         return params.replace(set_step=params.set_step * factor, reset_step=params.reset_step * factor)
+
+    supports_relax = True
+
+    def relax(self, key, state, params, fraction):
+        """G <- (1 - fraction) G by moving Gp and Gm towards (Gp + Gm) / 2 (common mode kept);
+        fraction in [0, 1) per update (see the module docstring). Exact identity at fraction 0."""
+        g_plus = storage.from_storage(state.g_plus)
+        g_minus = storage.from_storage(state.g_minus)
+        shift = 0.5 * fraction * (g_plus - g_minus)
+        key_plus, key_minus = jax.random.split(key) if self.rounding == "stochastic" else (None, None)
+        # Moving towards the midpoint never leaves [g_min, g_max], so no clip is needed.
+        return GpGmState(
+            storage.to_storage(key_plus, g_plus - shift, self.storage_dtype, self.rounding),
+            storage.to_storage(key_minus, g_minus + shift, self.storage_dtype, self.rounding))
 
     def apply(self, key, state, potentiation, depression, params):
         up = params.set_step

@@ -55,6 +55,13 @@ class IdealWeight(Device):
         """learning_rate multiplied by factor."""
         return params.replace(learning_rate=params.learning_rate * factor)
 
+    supports_relax = True
+
+    def relax(self, key, state, params, fraction):
+        """Weight decay: w <- (1 - fraction) w."""
+        del key, params
+        return IdealState((1.0 - fraction) * state.weight)
+
     def apply(self, key, state, potentiation, depression, params):
         del key
         return IdealState(state.weight + params.learning_rate * (potentiation - depression))
