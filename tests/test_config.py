@@ -83,6 +83,8 @@ BAD_PARAMS = [
     ({"walk_up": -0.01}, "walk_up"),
     ({"walk_down": -0.01}, "walk_down"),
     ({"refractory_ms": -1.0}, "refractory_ms"),
+    ({"weight_decay": -1e-6}, "weight_decay"),
+    ({"weight_decay": 1.0}, "weight_decay"),
     ({"alpha": float("nan")}, "alpha"),
     ({"membrane_tau_ms": float("inf")}, "membrane_tau_ms"),
 ]

@@ -245,3 +245,30 @@ def test_optax_bad_params_name_the_field(field, value):
 
     with pytest.raises(ValueError, match=f"device.{field}"):
         OptaxAdam().validate(OptaxParams(**{field: value}))
+
+
+def test_gpgm_relax_scales_weight_keeps_common_mode_and_bounds():
+    """relax(f): G -> (1 - f) G exactly, Gp + Gm unchanged, both devices stay in [g_min, g_max];
+    f = 0 is the exact identity."""
+    device = GpGmLinear()
+    params = GpGmParams(**_f32(set_step=0.01, reset_step=0.01, g_min=0.0, g_max=10.0,
+                               init_mean=5.0, init_std=1.0))
+    state = GpGmState(jnp.array([[10.0, 5.0, 2.0, 0.0]], jnp.float32),
+                      jnp.array([[0.0, 5.0, 7.0, 10.0]], jnp.float32))
+    relaxed = device.relax(jax.random.key(0), state, params, jnp.float32(0.25))
+    np.testing.assert_allclose(device.read(relaxed, params), [[7.5, 0.0, -3.75, -7.5]], rtol=1e-6)
+    np.testing.assert_allclose(relaxed.g_plus + relaxed.g_minus, state.g_plus + state.g_minus,
+                               rtol=1e-6)
+    np.testing.assert_allclose(relaxed.g_plus, [[8.75, 5.0, 2.625, 1.25]], rtol=1e-6)
+    same = device.relax(jax.random.key(0), state, params, jnp.float32(0.0))
+    np.testing.assert_array_equal(same.g_plus, state.g_plus)
+    np.testing.assert_array_equal(same.g_minus, state.g_minus)
+
+
+def test_ideal_relax_and_devices_without_weight_decay():
+    device = IdealWeight()
+    state = IdealState(jnp.array([[2.0, -4.0]], jnp.float32))
+    relaxed = device.relax(None, state, device.default_params(), jnp.float32(0.5))
+    np.testing.assert_array_equal(relaxed.weight, [[1.0, -2.0]])
+    assert GpGmLinear().supports_relax and IdealWeight().supports_relax
+    assert not make_device("pcm_nonlinear").supports_relax

@@ -134,7 +134,7 @@ def test_ideal_device_mapping():
     ("spike_rate_hz", 5000.0), ("input_threshold", 2.0), ("membrane_tau_ms", 0.0),
     ("set_step", -0.01), ("init_std", -1.0), ("g_min", 20.0), ("device_levels", 1),
     ("input_coding", "latency"), ("checkpoint_every_images", -1), ("step_decay", 0.0),
-    ("step_decay", 1.5)])
+    ("step_decay", 1.5), ("weight_decay", -0.1), ("weight_decay", 1.0)])
 def test_config_errors_name_the_field(field, value):
     config = default.get_config()
     config[field] = value
@@ -147,6 +147,22 @@ def test_step_decay_needs_a_scalable_device():
     config.update(device="pcm_nonlinear", step_decay=0.5)
     with pytest.raises(ValueError, match=r"^config\.step_decay:.*pcm_nonlinear"):
         experiment.spec_and_params(config)
+
+
+def test_weight_decay_needs_a_device_with_relax_and_leaves_old_fingerprints_alone():
+    config = default.get_config()
+    config.update(device="pcm_nonlinear", weight_decay=1e-6)
+    with pytest.raises(ValueError, match=r"^config\.weight_decay:.*pcm_nonlinear"):
+        experiment.spec_and_params(config)
+    # A run recorded before the field existed (no weight_decay) has the fingerprint of 0.0.
+    with_field = default.get_config()
+    without_field = default.get_config()
+    del without_field["weight_decay"]
+    assert experiment.fingerprint(with_field) == experiment.fingerprint(without_field)
+    _, params = experiment.spec_and_params(without_field)
+    assert float(params.weight_decay) == 0.0
+    with_field.weight_decay = 1e-6
+    assert experiment.fingerprint(with_field) != experiment.fingerprint(without_field)
 
 
 def test_step_decay_schedule_and_resume(tmp_path, cache, monkeypatch):

@@ -258,3 +258,27 @@ def test_batches_use_the_dense_drive_whatever_drive_chunk_says():
             indices[:, :batch], jnp.int32(0), params))
 
     assert " while[" not in program(3) and " while[" in program(1)
+
+
+def test_weight_decay_is_one_relax_per_update_after_the_counts():
+    """train_images with weight_decay w equals training without it followed by one
+    `Device.relax` with fraction 1 - (1 - w)^B (B = images per update), with the same key."""
+    spec = small_spec()
+    params = srbm_jax.default_params(spec)
+    decayed_params = params.replace(weight_decay=np.float32(0.01))
+    state0 = srbm_jax.init_device(jax.random.key(0), params, spec)
+    rng = np.random.default_rng(3)
+    batch = 3
+    pixels = jnp.asarray(rng.random((batch, spec.n_data)).astype(np.float32))
+    labels = jnp.asarray(rng.integers(0, 10, batch).astype(np.int32))
+    keys = jax.vmap(lambda i: srbm_jax.image_key(jax.random.key(5), 0, i))(jnp.arange(batch))
+    plain, _ = srbm_jax.train.train_images(keys, state0, pixels, labels, params, spec)
+    decayed, _ = srbm_jax.train.train_images(keys, state0, pixels, labels, decayed_params, spec)
+    key_ltd = jax.random.split(keys[0], 4)[3]
+    expected = spec.device.relax(jax.random.fold_in(key_ltd, 1), plain, params.device,
+                                 jnp.float32(1.0 - 0.99 ** batch))
+    for x, y in zip(_leaves(decayed), _leaves(expected), strict=True):
+        np.testing.assert_allclose(x, y, rtol=1e-6, atol=1e-6)
+    weight_plain = np.asarray(spec.device.read(plain, params.device))
+    weight_decayed = np.asarray(spec.device.read(decayed, params.device))
+    np.testing.assert_allclose(weight_decayed, weight_plain * 0.99 ** batch, rtol=1e-5, atol=1e-6)
