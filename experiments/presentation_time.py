@@ -15,12 +15,10 @@ from pathlib import Path
 
 import jax
 import ml_collections
-import numpy as np
 from absl import app, flags
 
 import srbm_jax
-from srbm_jax import checkpoint, experiment
-from srbm_jax.train import ImageStats
+from srbm_jax import experiment
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "A train_mnist run directory.", required=True)
@@ -42,21 +40,17 @@ def main(argv):
     config.inference_ms = FLAGS.inference_ms
     config.test_size = FLAGS.test_size
     overrides = experiment.parse_overrides(FLAGS.set, INFERENCE_FIELDS)
-    trained_spec, trained_params = experiment.spec_and_params(config)
+    trained_config = ml_collections.ConfigDict(config.to_dict())
     config.update(overrides)
     spec, params = experiment.spec_and_params(config)
-    path = workdir / experiment.CHECKPOINT_NAME
-    position = int(checkpoint.read_metadata(path)["next_image"])
-    like = {"device": srbm_jax.init_device(jax.random.key(0), trained_params, trained_spec),
-            "stats": {name: np.zeros((position,), np.float32) for name in ImageStats._fields}}
-    tree, metadata = checkpoint.load(path, like)
-    state = jax.tree_util.tree_map(jax.numpy.asarray, tree["device"])
+    state, metadata = experiment.load_run_state(workdir / experiment.CHECKPOINT_NAME,
+                                                trained_config)
     _, _, test_x, test_y = experiment.load_data(config, verbose=False)
     result = srbm_jax.evaluate(jax.random.key(FLAGS.seed), state, test_x, test_y, params, spec,
                                batch_size=min(250, len(test_y)))
     accuracy = result["accuracy_vs_time"]
     times = [t for t in (25, 50, 100, 150, 200, 300, 500, 1000) if t <= FLAGS.inference_ms]
-    print(json.dumps({"checkpoint_epoch": metadata["epoch"], "next_image": position,
+    print(json.dumps({"checkpoint_epoch": metadata["epoch"], "next_image": metadata["next_image"],
                       "test_images": len(test_y), "inference_overrides": overrides,
                       "accuracy_vs_time_ms": {t: round(float(accuracy[spec.ticks(t) - 1]), 4)
                                               for t in times}}))

@@ -296,6 +296,51 @@ def _restore(path: Path, config, like_state) -> tuple[Any, dict, int, int, float
     return state, tree["stats"], int(metadata["epoch"]), position, float(metadata["train_wall_s"])
 
 
+def load_run_state(path, config) -> tuple[Any, dict]:
+    """(device_state, metadata) of a `train_and_evaluate` checkpoint of a run with `config`
+    (its saved `config.json`); the checkpoint's own checks (format, SHA-256, tree) apply."""
+    spec, params = spec_and_params(config)
+    position = int(checkpoint.read_metadata(path)["next_image"])
+    like = {"device": srbm_jax.init_device(jax.random.key(0), params, spec),
+            "stats": {name: np.zeros((position,), np.float32) for name in ImageStats._fields}}
+    tree, metadata = checkpoint.load(path, like)
+    return jax.tree_util.tree_map(jax.numpy.asarray, tree["device"]), metadata
+
+
+# Devices whose read weight is linear in the state, so the mean state reads as the mean weight.
+_AVERAGEABLE_DEVICES = ("gpgm_linear", "ideal")
+
+
+def average_run_states(paths, config) -> tuple[Any, list[tuple[int, int]]]:
+    """Tail average of a run's weights (Polyak-Ruppert averaging, Polyak & Juditsky 1992):
+    the mean of the device states saved in the checkpoints `paths` of one run (`config`).
+
+    For gpgm_linear (analog read) and ideal the read is linear in the state, so the mean state
+    reads as the mean weight, G_avg = mean_k (Gp_k - Gm_k); other devices raise ValueError. Every
+    checkpoint must carry the config's fingerprint. Checkpoints of the same point of training
+    ((epoch e, image N) and (epoch e + 1, image 0) of an N-image epoch) count once. Returns
+    (averaged state, sorted [(epoch, image)] of the distinct points averaged)."""
+    if config.device not in _AVERAGEABLE_DEVICES or config.get("device_levels", 0) != 0:
+        raise _config_error("device", f"{config.device!r} (levels {config.get('device_levels', 0)}) "
+                                      f"cannot be averaged: allowed {_AVERAGEABLE_DEVICES} with "
+                                      "device_levels 0 (a read linear in the state)")
+    if not paths:
+        raise ValueError("average_run_states: no checkpoints given")
+    expected = fingerprint(config)
+    states = {}
+    for path in paths:
+        state, metadata = load_run_state(path, config)
+        if metadata.get("fingerprint") != expected:
+            raise ValueError(f"checkpoint {path} belongs to another config (fingerprint mismatch)")
+        point = int(metadata["epoch"]) * config.train_size + int(metadata["next_image"])
+        states.setdefault(point, state)
+    mean = jax.tree_util.tree_map(
+        lambda *leaves: jax.numpy.mean(jax.numpy.stack([leaf.astype(np.float32) for leaf in leaves]),
+                                       axis=0).astype(leaves[0].dtype), *states.values())
+    points = sorted(divmod(point, config.train_size) for point in states)
+    return mean, points
+
+
 # ---- the experiment ----------------------------------------------------------------------------
 def load_data(config, verbose: bool = True):
     """(train images, train labels, test images, test labels) sliced to train_size / test_size."""
@@ -468,16 +513,12 @@ def continue_run(workdir, epochs: int, changes: dict, out: str = "") -> list[dic
     reproduces that run's later epochs. Nothing is written into `workdir`."""
     workdir = Path(workdir)
     config = ml_collections.ConfigDict(json.loads((workdir / "config.json").read_text()))
-    trained_spec, trained_params = spec_and_params(config)
     path = workdir / CHECKPOINT_NAME
     metadata = checkpoint.read_metadata(path)
     if int(metadata["next_image"]) != 0:
         raise ValueError(f"{path} is mid-epoch (image {metadata['next_image']}); finish the run "
                          "with train_mnist --resume first")
-    like = {"device": srbm_jax.init_device(jax.random.key(0), trained_params, trained_spec),
-            "stats": {name: np.zeros((0,), np.float32) for name in ImageStats._fields}}
-    tree, metadata = checkpoint.load(path, like)
-    state = jax.tree_util.tree_map(jax.numpy.asarray, tree["device"])
+    state, metadata = load_run_state(path, config)
     config.update(changes)
     spec, params = spec_and_params(config)
     train_x, train_y, test_x, test_y = load_data(config, verbose=False)

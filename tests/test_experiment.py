@@ -16,6 +16,7 @@ import srbm_jax
 from experiments.configs import best, default, smoke
 from srbm_jax import analysis, checkpoint, compare, experiment, study
 from srbm_jax.data import mnist
+from srbm_jax.train import ImageStats
 
 TINY_COUNTS = {"train": (4,) * 10, "test": (2,) * 10}
 TINY_MODEL = {"n_label": 10, "n_visible_bias": 2, "n_hidden": 16, "n_hidden_bias": 2,
@@ -288,6 +289,33 @@ def test_continue_run_without_changes_equals_the_longer_run(straight, tmp_path, 
     assert changed[0]["changes"] == {"set_step": 0.05}
     with pytest.raises(ValueError, match="n_hidden"):
         experiment.continue_overrides(["n_hidden=10"])
+
+
+def test_average_run_states_is_the_mean_of_distinct_points(tmp_path):
+    """The tail average is the exact mean of the saved states; (epoch e, image N) and
+    (epoch e + 1, image 0) are one point; another config, or a device whose read is not linear
+    in the state, is refused."""
+    config = tiny_config()
+    spec, params = experiment.spec_and_params(config)
+    states = [srbm_jax.init_device(jax.random.key(k), params, spec) for k in range(3)]
+    n = config.train_size
+    points = [(states[0], 1, 20), (states[1], 1, n), (states[1], 2, 0), (states[2], 2, 30)]
+    paths = []
+    for index, (state, epoch, image) in enumerate(points):
+        paths.append(tmp_path / f"ckpt_{index}.npz")
+        experiment._save_checkpoint(paths[-1], config, state, experiment._empty_stats()
+                                    if image == 0 else {name: np.zeros((image,), np.float32)
+                                                        for name in ImageStats._fields},
+                                    epoch, image, 0.0)
+    mean, averaged = experiment.average_run_states(paths, config)
+    assert averaged == [(1, 20), (2, 0), (2, 30)]
+    for name in ("g_plus", "g_minus"):
+        expected = np.mean([np.asarray(getattr(s, name)) for s in states], axis=0)
+        np.testing.assert_allclose(getattr(mean, name), expected, rtol=1e-6)
+    with pytest.raises(ValueError, match="fingerprint"):
+        experiment.average_run_states(paths, tiny_config(set_step=0.02))
+    with pytest.raises(ValueError, match=r"^config\.device:.*cannot be averaged"):
+        experiment.average_run_states(paths, tiny_config(device="pcm_nonlinear"))
 
 
 def test_resume_without_checkpoint_starts_fresh(tmp_path):
