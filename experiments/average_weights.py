@@ -1,7 +1,7 @@
 """Evaluate the tail average of a run's weights over several of its checkpoints.
 
   python -m experiments.average_weights --workdir=<train_mnist run> \
-      --checkpoints='<dir>/ckpt_*.npz' [--eval_epoch=10] [--out=<file.jsonl>]
+      --checkpoints='<dir>/ckpt_*.npz' [--window=60000] [--eval_epoch=10] [--out=<file.jsonl>]
 
 Polyak-Ruppert averaging (`srbm_jax.experiment.average_run_states`): the mean of the device
 states saved during training (e.g. the mid-epoch checkpoints of the last epoch, kept as copies:
@@ -30,6 +30,9 @@ flags.DEFINE_string("workdir", None, "The train_mnist run directory (its config.
                     required=True)
 flags.DEFINE_list("checkpoints", None, "Checkpoint files or glob patterns of the run.",
                   required=True)
+flags.DEFINE_integer("window", 0, "Average only the checkpoints within the last this many "
+                     "training images before the newest (60000 = the last epoch of full MNIST); "
+                     "0 = all given.")
 flags.DEFINE_integer("eval_epoch", 0, "Use the evaluation key of this (1-based) epoch; 0 = the "
                      "run's config.epochs.")
 flags.DEFINE_integer("test_size", 0, "First N test images; 0 = the run's test_size.")
@@ -43,7 +46,7 @@ def main(argv):
     paths = sorted({path for pattern in FLAGS.checkpoints for path in glob.glob(pattern)})
     if not paths:
         raise app.UsageError(f"--checkpoints {FLAGS.checkpoints} match no file")
-    state, points = experiment.average_run_states(paths, config)
+    state, points = experiment.average_run_states(paths, config, FLAGS.window)
     if FLAGS.test_size:
         config.test_size = FLAGS.test_size
     spec, params = experiment.spec_and_params(config)
@@ -53,7 +56,7 @@ def main(argv):
     result = srbm_jax.evaluate(jax.random.fold_in(eval_root, eval_epoch - 1), state, test_x,
                                test_y, params, spec,
                                batch_size=min(config.eval_batch_size, len(test_y)))
-    record = {"run": str(workdir), "averaged_points": [list(p) for p in points],
+    record = {"run": str(workdir), "window": FLAGS.window, "averaged_points": [list(p) for p in points],
               "n_averaged": len(points), "eval_epoch": eval_epoch, "test_images": len(test_y),
               "test_accuracy": result["accuracy"],
               "accuracy_vs_time_ms": experiment.accuracy_every_10_ms(result, spec),

@@ -311,15 +311,17 @@ def load_run_state(path, config) -> tuple[Any, dict]:
 _AVERAGEABLE_DEVICES = ("gpgm_linear", "ideal")
 
 
-def average_run_states(paths, config) -> tuple[Any, list[tuple[int, int]]]:
+def average_run_states(paths, config, window: int = 0) -> tuple[Any, list[tuple[int, int]]]:
     """Tail average of a run's weights (Polyak-Ruppert averaging, Polyak & Juditsky 1992):
     the mean of the device states saved in the checkpoints `paths` of one run (`config`).
 
     For gpgm_linear (analog read) and ideal the read is linear in the state, so the mean state
     reads as the mean weight, G_avg = mean_k (Gp_k - Gm_k); other devices raise ValueError. Every
     checkpoint must carry the config's fingerprint. Checkpoints of the same point of training
-    ((epoch e, image N) and (epoch e + 1, image 0) of an N-image epoch) count once. Returns
-    (averaged state, sorted [(epoch, image)] of the distinct points averaged)."""
+    ((epoch e, image N) and (epoch e + 1, image 0) of an N-image epoch) count once. window > 0
+    keeps only the points within the last `window` training images before the newest one
+    (window = N: the checkpoints of the last epoch). Returns (averaged state, sorted
+    [(epoch, image)] of the distinct points averaged)."""
     if config.device not in _AVERAGEABLE_DEVICES or config.get("device_levels", 0) != 0:
         raise _config_error("device", f"{config.device!r} (levels {config.get('device_levels', 0)}) "
                                       f"cannot be averaged: allowed {_AVERAGEABLE_DEVICES} with "
@@ -334,6 +336,9 @@ def average_run_states(paths, config) -> tuple[Any, list[tuple[int, int]]]:
             raise ValueError(f"checkpoint {path} belongs to another config (fingerprint mismatch)")
         point = int(metadata["epoch"]) * config.train_size + int(metadata["next_image"])
         states.setdefault(point, state)
+    if window > 0:
+        newest = max(states)
+        states = {point: state for point, state in states.items() if point > newest - window}
     mean = jax.tree_util.tree_map(
         lambda *leaves: jax.numpy.mean(jax.numpy.stack([leaf.astype(np.float32) for leaf in leaves]),
                                        axis=0).astype(leaves[0].dtype), *states.values())

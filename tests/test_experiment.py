@@ -312,6 +312,10 @@ def test_average_run_states_is_the_mean_of_distinct_points(tmp_path):
     for name in ("g_plus", "g_minus"):
         expected = np.mean([np.asarray(getattr(s, name)) for s in states], axis=0)
         np.testing.assert_allclose(getattr(mean, name), expected, rtol=1e-6)
+    last, kept = experiment.average_run_states(paths, config, window=n)
+    assert kept == [(2, 0), (2, 30)]
+    np.testing.assert_allclose(last.g_plus, (np.asarray(states[1].g_plus)
+                                             + np.asarray(states[2].g_plus)) / 2, rtol=1e-6)
     with pytest.raises(ValueError, match="fingerprint"):
         experiment.average_run_states(paths, tiny_config(set_step=0.02))
     with pytest.raises(ValueError, match=r"^config\.device:.*cannot be averaged"):
