@@ -2,7 +2,8 @@
 trained side by side (`srbm_jax.study`, `srbm_jax.sweep`), evaluated after every epoch.
 
   python -m experiments.study --config=experiments/configs/best.py --workdir=/tmp/rates \
-      --sweep=spike_rate_hz=190,200,210,220 --seeds=1,2,3 --config.train_size=20000
+      --sweep=spike_rate_hz=190,200,210,220 --seeds=1,2,3 --config.train_size=20000 \
+    --config.epochs=1
 
   (the seed's spike-rate study; also e.g. --sweep=input_threshold=0.1,0.3,0.5 or
   --sweep=set_step=0.0025,0.005,0.01 --sweep=reset_step=... for a grid)

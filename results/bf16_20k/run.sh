@@ -11,7 +11,7 @@ mkdir -p "$out"
 base="--config.train_size=20000 --config.test_size=2000 --config.epochs=1
  --config.checkpoint_every_images=0"
 run() { name=$1; shift; rm -rf "$out/$name"; .venv/bin/python -m experiments.train_mnist \
-  --config=experiments/configs/best.py --workdir="$out/$name" $base "$@" > "$out/$name.log" 2>&1
+  --config=experiments/configs/best.py --config.weight_decay=0 --workdir="$out/$name" $base "$@" > "$out/$name.log" 2>&1
   echo "$name $* :: $(tail -1 "$out/$name/metrics.jsonl" | .venv/bin/python -c 'import sys,json; d=json.loads(sys.stdin.read()); print("acc", d["test_accuracy"], "acc100", d["accuracy_vs_time_ms"]["100"], "img/s", round(d["images_per_s"], 1), "weight_std", round(d["weight_std"], 4))')" >> "$out/summary.txt"; }
 run bf16_nearest --config.conductance_dtype=bfloat16 --config.conductance_rounding=nearest
 run bf16_stochastic --config.conductance_dtype=bfloat16 --config.conductance_rounding=stochastic

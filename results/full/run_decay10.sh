@@ -13,7 +13,7 @@ export XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_thread
 mkdir -p "$out"
 for seed in 1 2 3; do
   dir="$out/best_decay${decay}_s$seed"
-  ( .venv/bin/python -m experiments.train_mnist --config=experiments/configs/best.py \
+  ( .venv/bin/python -m experiments.train_mnist --config=experiments/configs/best.py --config.weight_decay=0 \
       --workdir="$dir" --config.seed="$seed" --config.epochs=10 --config.step_decay="$decay" \
       --config.eval_every=5 --resume >> "$dir.log" 2>&1
     echo "decay $decay seed $seed exit $?" >> "$out/summary.txt" ) &
