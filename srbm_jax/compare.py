@@ -67,6 +67,25 @@ def _counters(name: str, states, potentiation, depression, epochs: int) -> dict:
     return result
 
 
+def drift_accuracies(key, weight, test_x, test_y, params, spec, drift_seconds,
+                     batch_size: int = 250) -> dict[str, float]:
+    """Test accuracy of a trained weight matrix after PCM inference non-idealities: for each t in
+    drift_seconds, without and with global drift compensation, the weight after programming
+    noise, drift to t and 1/f read noise (`inference_noise.noisy_weight`, aihwkit's PCM
+    formulas; noise key fold_in(key, 1000)), evaluated as a fixed ideal weight (evaluation key
+    fold_in(key, 2000)). Keys "<t>s" and "<t>s compensated"."""
+    ideal_spec, ideal_params = spec.replace(device=IdealWeight()), params.replace(device=IdealParams())
+    result = {}
+    for seconds in drift_seconds:
+        for compensate in (False, True):
+            noisy = noisy_weight(jax.random.fold_in(key, 1000), weight, seconds,
+                                 InferenceNoiseParams(), compensate)
+            result[f"{seconds:g}s{' compensated' if compensate else ''}"] = srbm_jax.evaluate(
+                jax.random.fold_in(key, 2000), IdealState(noisy), test_x, test_y, ideal_params,
+                ideal_spec, batch_size=min(batch_size, len(test_y)))["accuracy"]
+    return result
+
+
 def compare_device(name: str, config, data, seeds: int, drift_seconds: list[float]) -> dict:
     """Train `seeds` networks with device `name`; returns accuracies, counters and drift table."""
     config = config.copy_and_resolve_references()
@@ -104,20 +123,11 @@ def compare_device(name: str, config, data, seeds: int, drift_seconds: list[floa
                                                 batch_size=min(250, len(test_y))).tolist())
         print(f"{name} epoch {epoch + 1}: accuracy {np.mean(accuracy[-1]):.4f} "
               f"({time.perf_counter() - start:.0f} s)", flush=True)
-    # Inference after drift: evaluate the noisy weights as a fixed ideal weight matrix.
-    ideal_spec, ideal_params = spec.replace(device=IdealWeight()), params.replace(device=IdealParams())
-    drift = {}
-    for seconds in drift_seconds:
-        for compensate in (False, True):
-            row = []
-            for s in range(seeds):
-                weight = spec.device.read(_seed_state(states, s), params.device)
-                noisy = noisy_weight(jax.random.fold_in(eval_keys[s], 1000), weight, seconds,
-                                     InferenceNoiseParams(), compensate)
-                row.append(srbm_jax.evaluate(jax.random.fold_in(eval_keys[s], 2000), IdealState(noisy),
-                                             test_x, test_y, ideal_params, ideal_spec,
-                                             batch_size=min(250, len(test_y)))["accuracy"])
-            drift[f"{seconds:g}s{' compensated' if compensate else ''}"] = row
+    per_seed = [drift_accuracies(eval_keys[s], spec.device.read(_seed_state(states, s),
+                                                                params.device),
+                                 test_x, test_y, params, spec, drift_seconds)
+                for s in range(seeds)]
+    drift = {name: [row[name] for row in per_seed] for name in per_seed[0]}
     return {"device": name, "accuracy_per_epoch": accuracy, "drift": drift,
             "counters": _counters(name, states, potentiation, depression, config.epochs),
             "wall_s": time.perf_counter() - start}
