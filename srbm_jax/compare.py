@@ -127,7 +127,7 @@ def compare_device(name: str, config, data, seeds: int, drift_seconds: list[floa
                                                                 params.device),
                                  test_x, test_y, params, spec, drift_seconds)
                 for s in range(seeds)]
-    drift = {name: [row[name] for row in per_seed] for name in per_seed[0]}
+    drift = {condition: [row[condition] for row in per_seed] for condition in per_seed[0]}
     return {"device": name, "accuracy_per_epoch": accuracy, "drift": drift,
             "counters": _counters(name, states, potentiation, depression, config.epochs),
             "wall_s": time.perf_counter() - start}
