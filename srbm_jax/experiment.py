@@ -137,7 +137,8 @@ def _check_run_fields(config) -> None:
         _require(config.device_levels == 0, "device_levels",
                  f"0 for device {config.device!r} (only gpgm_linear quantises)",
                  config.device_levels)
-        for field, default in _LATER_FIELD_DEFAULTS.items():
+        for field in ("conductance_dtype", "conductance_rounding"):
+            default = _LATER_FIELD_DEFAULTS[field]
             _require(config.get(field, default) == default, field,
                      f"{default!r} for device {config.device!r} (only gpgm_linear stores "
                      "bfloat16)", config.get(field, default))

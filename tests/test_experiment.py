@@ -155,6 +155,9 @@ def test_weight_decay_needs_a_device_with_relax_and_leaves_old_fingerprints_alon
     config.update(device="pcm_nonlinear", weight_decay=1e-6)
     with pytest.raises(ValueError, match=r"^config\.weight_decay:.*pcm_nonlinear"):
         experiment.spec_and_params(config)
+    config.update(device="ideal")  # the ideal weight decays too
+    _, params = experiment.spec_and_params(config)
+    assert float(params.weight_decay) == pytest.approx(1e-6)
     # A run recorded before the field existed (no weight_decay) has the fingerprint of 0.0.
     with_field = default.get_config()
     without_field = default.get_config()
