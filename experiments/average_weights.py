@@ -18,8 +18,6 @@ import glob
 import json
 from pathlib import Path
 
-import jax
-import ml_collections
 from absl import app, flags
 
 import srbm_jax
@@ -42,7 +40,7 @@ flags.DEFINE_string("out", "", "Optional file for the result line (JSON lines)."
 def main(argv):
     del argv
     workdir = Path(FLAGS.workdir)
-    config = ml_collections.ConfigDict(json.loads((workdir / "config.json").read_text()))
+    config = experiment.load_run_config(workdir)
     paths = sorted({path for pattern in FLAGS.checkpoints for path in glob.glob(pattern)})
     if not paths:
         raise app.UsageError(f"--checkpoints {FLAGS.checkpoints} match no file")
@@ -52,8 +50,7 @@ def main(argv):
     spec, params = experiment.spec_and_params(config)
     _, _, test_x, test_y = experiment.load_data(config, verbose=False)
     eval_epoch = FLAGS.eval_epoch or config.epochs
-    _, _, eval_root = jax.random.split(jax.random.key(config.seed), 3)
-    result = srbm_jax.evaluate(jax.random.fold_in(eval_root, eval_epoch - 1), state, test_x,
+    result = srbm_jax.evaluate(experiment.evaluation_key(config, eval_epoch), state, test_x,
                                test_y, params, spec,
                                batch_size=min(config.eval_batch_size, len(test_y)))
     record = {"run": str(workdir), "window": FLAGS.window, "averaged_points": [list(p) for p in points],

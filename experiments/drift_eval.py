@@ -16,8 +16,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import jax
-import ml_collections
 from absl import app, flags
 
 from srbm_jax import compare, experiment
@@ -33,14 +31,13 @@ flags.DEFINE_string("out", "", "Optional file for the result line (JSON lines)."
 def main(argv):
     del argv
     workdir = Path(FLAGS.workdir)
-    config = ml_collections.ConfigDict(json.loads((workdir / "config.json").read_text()))
+    config = experiment.load_run_config(workdir)
     state, metadata = experiment.load_run_state(workdir / experiment.CHECKPOINT_NAME, config)
     if FLAGS.test_size:
         config.test_size = FLAGS.test_size
     spec, params = experiment.spec_and_params(config)
     _, _, test_x, test_y = experiment.load_data(config, verbose=False)
-    _, _, eval_root = jax.random.split(jax.random.key(config.seed), 3)
-    key = jax.random.fold_in(eval_root, config.epochs - 1)
+    key = experiment.evaluation_key(config, config.epochs)
     weight = spec.device.read(state, params.device)
     accuracies = compare.drift_accuracies(key, weight, test_x, test_y, params, spec,
                                           [float(t) for t in FLAGS.drift_seconds],

@@ -36,7 +36,7 @@ INFERENCE_FIELDS = {field: float for field in (
 def main(argv):
     del argv
     workdir = Path(FLAGS.workdir)
-    config = ml_collections.ConfigDict(json.loads((workdir / "config.json").read_text()))
+    config = experiment.load_run_config(workdir)
     config.inference_ms = FLAGS.inference_ms
     config.test_size = FLAGS.test_size
     overrides = experiment.parse_overrides(FLAGS.set, INFERENCE_FIELDS)

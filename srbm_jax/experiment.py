@@ -33,7 +33,7 @@ import ml_collections
 import numpy as np
 
 import srbm_jax
-from srbm_jax import analysis, checkpoint
+from srbm_jax import analysis, checkpoint, sweep
 from srbm_jax.config import Params, Spec
 from srbm_jax.data import mnist
 from srbm_jax.devices import DEVICES, GpGmParams, GpGmState, IdealParams, OptaxParams
@@ -297,6 +297,17 @@ def _restore(path: Path, config, like_state) -> tuple[Any, dict, int, int, float
     return state, tree["stats"], int(metadata["epoch"]), position, float(metadata["train_wall_s"])
 
 
+def load_run_config(workdir) -> ml_collections.ConfigDict:
+    """The config a `train_and_evaluate` run saved in workdir/config.json."""
+    return ml_collections.ConfigDict(json.loads((Path(workdir) / "config.json").read_text()))
+
+
+def evaluation_key(config, epoch: int) -> jax.Array:
+    """The key of the evaluation after `epoch` (1-based) epochs of a run with config.seed:
+    fold_in(evaluate root, epoch - 1), as in `train_and_evaluate`."""
+    return jax.random.fold_in(sweep.network_keys(config.seed)["evaluate"], epoch - 1)
+
+
 def load_run_state(path, config) -> tuple[Any, dict]:
     """(device_state, metadata) of a `train_and_evaluate` checkpoint of a run with `config`
     (its saved `config.json`); the checkpoint's own checks (format, SHA-256, tree) apply."""
@@ -397,9 +408,9 @@ def train_and_evaluate(config, workdir, resume: bool = False, verbose: bool = Tr
         raise ValueError(f"{workdir} already holds a checkpoint ({ckpt_path}); pass resume=True "
                          "(--resume) to continue it, or use a new workdir")
     train_x, train_y, test_x, test_y = load_data(config, verbose)
-    root = jax.random.key(config.seed)
-    init_key, train_root, eval_root = jax.random.split(root, 3)
-    state = srbm_jax.init_device(init_key, params, spec)
+    keys = sweep.network_keys(config.seed)
+    train_root, eval_root = keys["train"], keys["evaluate"]
+    state = srbm_jax.init_device(keys["init"], params, spec)
     stats, first_epoch, position, train_wall = _empty_stats(), 0, 0, 0.0
     if resume and ckpt_path.exists():
         state, stats, first_epoch, position, train_wall = _restore(ckpt_path, config, state)
@@ -518,7 +529,7 @@ def continue_run(workdir, epochs: int, changes: dict, out: str = "") -> list[dic
     epoch (run epochs + e), as an uninterrupted longer run would, so with no changes it
     reproduces that run's later epochs. Nothing is written into `workdir`."""
     workdir = Path(workdir)
-    config = ml_collections.ConfigDict(json.loads((workdir / "config.json").read_text()))
+    config = load_run_config(workdir)
     path = workdir / CHECKPOINT_NAME
     metadata = checkpoint.read_metadata(path)
     if int(metadata["next_image"]) != 0:
@@ -528,7 +539,8 @@ def continue_run(workdir, epochs: int, changes: dict, out: str = "") -> list[dic
     config.update(changes)
     spec, params = spec_and_params(config)
     train_x, train_y, test_x, test_y = load_data(config, verbose=False)
-    _, train_root, eval_root = jax.random.split(jax.random.key(config.seed), 3)
+    keys = sweep.network_keys(config.seed)
+    train_root, eval_root = keys["train"], keys["evaluate"]
     done, records = int(metadata["epoch"]), []
     for epoch in range(done, done + epochs):
         start = time.perf_counter()
