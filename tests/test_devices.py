@@ -260,6 +260,8 @@ def test_gpgm_relax_scales_weight_keeps_common_mode_and_bounds():
     np.testing.assert_allclose(relaxed.g_plus + relaxed.g_minus, state.g_plus + state.g_minus,
                                rtol=1e-6)
     np.testing.assert_allclose(relaxed.g_plus, [[8.75, 5.0, 2.625, 1.25]], rtol=1e-6)
+    for g in (relaxed.g_plus, relaxed.g_minus):
+        assert np.all((np.asarray(g) >= 0.0) & (np.asarray(g) <= 10.0))
     same = device.relax(jax.random.key(0), state, params, jnp.float32(0.0))
     np.testing.assert_array_equal(same.g_plus, state.g_plus)
     np.testing.assert_array_equal(same.g_minus, state.g_minus)
