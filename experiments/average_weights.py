@@ -15,7 +15,6 @@ trained array itself: report it beside the plain weights, not instead of them.
 from __future__ import annotations
 
 import glob
-import json
 from pathlib import Path
 
 from absl import app, flags
@@ -58,10 +57,7 @@ def main(argv):
               "test_accuracy": result["accuracy"],
               "accuracy_vs_time_ms": experiment.accuracy_every_10_ms(result, spec),
               **experiment.weight_statistics(state, params, spec)}
-    print(json.dumps(record), flush=True)
-    if FLAGS.out:
-        with open(FLAGS.out, "a") as handle:
-            handle.write(json.dumps(record) + "\n")
+    experiment.emit_record(record, FLAGS.out)
 
 
 if __name__ == "__main__":

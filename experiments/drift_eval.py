@@ -13,7 +13,6 @@ appended to --out).
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from absl import app, flags
@@ -45,10 +44,7 @@ def main(argv):
     record = {"run": str(workdir), "checkpoint_epoch": metadata["epoch"],
               "next_image": metadata["next_image"], "test_images": len(test_y),
               "inference_ms": config.inference_ms, "accuracy": accuracies}
-    print(json.dumps(record), flush=True)
-    if FLAGS.out:
-        with open(FLAGS.out, "a") as handle:
-            handle.write(json.dumps(record) + "\n")
+    experiment.emit_record(record, FLAGS.out)
 
 
 if __name__ == "__main__":

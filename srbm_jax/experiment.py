@@ -297,6 +297,15 @@ def _restore(path: Path, config, like_state) -> tuple[Any, dict, int, int, float
     return state, tree["stats"], int(metadata["epoch"]), position, float(metadata["train_wall_s"])
 
 
+def emit_record(record: dict, out: str = "") -> None:
+    """Print `record` as one JSON line; also append it to the file `out` if given."""
+    line = json.dumps(record)
+    print(line, flush=True)
+    if out:
+        with open(out, "a") as handle:
+            handle.write(line + "\n")
+
+
 def load_run_config(workdir) -> ml_collections.ConfigDict:
     """The config a `train_and_evaluate` run saved in workdir/config.json."""
     return ml_collections.ConfigDict(json.loads((Path(workdir) / "config.json").read_text()))
@@ -557,10 +566,7 @@ def continue_run(workdir, epochs: int, changes: dict, out: str = "") -> list[dic
             "test_images": len(test_y), "test_accuracy": result["accuracy"],
             "accuracy_vs_time_ms": accuracy_every_10_ms(result, spec)}
         records.append(record)
-        print(json.dumps(record), flush=True)
-        if out:
-            with open(out, "a") as handle:
-                handle.write(json.dumps(record) + "\n")
+        emit_record(record, out)
     return records
 
 
