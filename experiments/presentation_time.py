@@ -14,7 +14,6 @@ import json
 from pathlib import Path
 
 import jax
-import ml_collections
 from absl import app, flags
 
 import srbm_jax
@@ -40,11 +39,10 @@ def main(argv):
     config.inference_ms = FLAGS.inference_ms
     config.test_size = FLAGS.test_size
     overrides = experiment.parse_overrides(FLAGS.set, INFERENCE_FIELDS)
-    trained_config = ml_collections.ConfigDict(config.to_dict())
+    # The state is read with the trained config (the overrides are inference-only numbers).
+    state, metadata = experiment.load_run_state(workdir / experiment.CHECKPOINT_NAME, config)
     config.update(overrides)
     spec, params = experiment.spec_and_params(config)
-    state, metadata = experiment.load_run_state(workdir / experiment.CHECKPOINT_NAME,
-                                                trained_config)
     _, _, test_x, test_y = experiment.load_data(config, verbose=False)
     result = srbm_jax.evaluate(jax.random.key(FLAGS.seed), state, test_x, test_y, params, spec,
                                batch_size=min(250, len(test_y)))
