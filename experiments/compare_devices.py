@@ -1,15 +1,26 @@
 """Train the same network with each synapse device (seeds vmapped) and tabulate what each costs.
 
-  python -m experiments.compare_devices --workdir=/tmp/devices \
+  python -m experiments.compare_devices --workdir=/tmp/devices \\
       --config=experiments/configs/default.py --config.train_size=60000 --config.epochs=10
 
-See `srbm_jax.compare` for what is measured. Writes `workdir/compare_devices.json`, a markdown
-table `workdir/compare_devices.md` and a plot `workdir/compare_devices.png`, and prints the table.
-`--replot` only redraws the table and plot from an existing `compare_devices.json`.
+Rows are registered device names, or labels defined with --variant=LABEL:DEVICE:PARAMS, where
+PARAMS are "name=value" overrides of the device's params (`config.device_params`), e.g.
+
+  --devices=ideal,gpgm_linear,pcm_fine --variant=pcm_fine:pcm_nonlinear:dw_min=2e-4,init_std=0.033
+
+See `srbm_jax.compare` for what is measured. Each finished row is saved as
+`workdir/rows/<label>.json`; a rerun with the same config skips the rows already there (another
+config in the same workdir is an error), so rows can be trained by separate processes side by
+side. After every row, `workdir/compare_devices.json`, the markdown table
+`workdir/compare_devices.md` and the plot `workdir/compare_devices.png` are rewritten from all
+the rows present, in --devices order, and the table is printed. `--replot` only redraws them.
 """
 from __future__ import annotations
 
 import json
+import os
+import re
+import tempfile
 from pathlib import Path
 
 import ml_collections
@@ -18,22 +29,105 @@ from ml_collections import config_flags
 
 from srbm_jax import analysis, experiment
 from srbm_jax.compare import compare_device, markdown
+from srbm_jax.devices import DEVICES
 
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file("config", "experiments/configs/default.py", "Base config.")
 flags.DEFINE_string("workdir", None, "Output directory.", required=True)
 flags.DEFINE_list("devices", ["ideal", "gpgm_linear", "pcm_nonlinear", "pcm_stochastic",
-                              "bipolar_2t1r"], "Registered device names to compare.")
+                              "bipolar_2t1r"],
+                  "Rows to train: registered device names or --variant labels.")
+flags.DEFINE_multi_string("variant", [], "LABEL:DEVICE:name=value,... a row of device DEVICE "
+                          "with its params overridden (config.device_params syntax).")
 flags.DEFINE_integer("seeds", 2, "Networks per device, vmapped (seeds config.seed, +1, ...).")
 flags.DEFINE_list("drift_seconds", ["1", "3600", "86400", "31536000"],
                   "Times after programming at which to evaluate (1 s, 1 h, 1 day, 1 year).")
-flags.DEFINE_bool("replot", False, "Redraw compare_devices.md / .png from the workdir's JSON.")
+flags.DEFINE_bool("replot", False, "Redraw compare_devices.json / .md / .png from the workdir's "
+                  "rows.")
+
+_LABEL = re.compile(r"^[A-Za-z0-9_.+-]+$")
 
 
-def write_outputs(workdir: Path, results: list[dict], config) -> str:
-    """The markdown table and the plot of `results`; returns the table."""
+def parse_variants(variants: list[str]) -> dict[str, tuple[str, str]]:
+    """{label: (device, params)} from LABEL:DEVICE:PARAMS strings; ValueError naming --variant
+    for a malformed entry, an unknown device, a label used twice or one that shadows a device."""
+    result = {}
+    for text in variants:
+        parts = text.split(":", 2)
+        if len(parts) != 3 or not _LABEL.match(parts[0]):
+            raise ValueError(f"--variant {text!r}: expected LABEL:DEVICE:name=value,... with "
+                             "LABEL made of letters, digits and _ . + -")
+        label, device, params = parts
+        if device not in DEVICES:
+            raise ValueError(f"--variant {text!r}: device {device!r} is not one of {sorted(DEVICES)}")
+        if label in result or label in DEVICES:
+            raise ValueError(f"--variant {text!r}: label {label!r} is already a device or a variant")
+        experiment.parse_device_params(params)  # early, clear errors
+        result[label] = (device, params)
+    return result
+
+
+def resolve_rows(rows: list[str], variants: dict[str, tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """[(label, device, params)] for the --devices entries; ValueError for an unknown entry."""
+    resolved = []
+    for row in rows:
+        if row in variants:
+            resolved.append((row, *variants[row]))
+        elif row in DEVICES:
+            resolved.append((row, row, ""))
+        else:
+            raise ValueError(f"--devices: {row!r} is neither a registered device "
+                             f"{sorted(DEVICES)} nor a --variant label {sorted(variants)}")
+    return resolved
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_row(path: Path, fingerprint: str, seeds: int, params: str,
+             drift_seconds: list[float]) -> dict | None:
+    """The saved row at `path` if it exists; ValueError if it was made with another config,
+    seed count, device params or drift times (or cannot be read)."""
+    if not path.exists():
+        return None
+    try:
+        saved = json.loads(path.read_text())
+        found = (saved["fingerprint"], saved["seeds"], saved["result"]["device_params"],
+                 saved["drift_seconds"])
+    except (ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"{path}: not a readable compare_devices row ({e}); delete it") from e
+    if found != (fingerprint, seeds, params, drift_seconds):
+        raise ValueError(f"{path} was made with another config, seed count, device params or "
+                         "drift times; "
+                         "use another --workdir or delete the row")
+    return saved
+
+
+def write_outputs(workdir: Path, order: list[str]) -> str:
+    """compare_devices.json / .md / .png from the rows in workdir/rows (the labels in `order`
+    first, then the others by name); returns the table."""
+    rows = {path.stem: json.loads(path.read_text()) for path in (workdir / "rows").glob("*.json")}
+    if not rows:
+        raise ValueError(f"{workdir / 'rows'}: no finished rows yet")
+    labels = [label for label in order if label in rows] + sorted(set(rows) - set(order))
+    configs = {json.dumps(rows[label]["config"], sort_keys=True) for label in labels}
+    if len(configs) > 1:
+        raise ValueError(f"{workdir / 'rows'}: rows made with different configs")
+    config = ml_collections.ConfigDict(rows[labels[0]]["config"])
+    results = [rows[label]["result"] for label in labels]
+    _write_atomic(workdir / "compare_devices.json", json.dumps(
+        {"config": rows[labels[0]]["config"], "seeds": rows[labels[0]]["seeds"],
+         "results": results}, indent=1))
     table = markdown(results, config)
-    (workdir / "compare_devices.md").write_text(table)
+    _write_atomic(workdir / "compare_devices.md", table)
     analysis.plot_device_comparison(results, workdir / "compare_devices.png")
     return table
 
@@ -42,19 +136,28 @@ def main(argv):
     del argv
     config = FLAGS.config
     workdir = Path(FLAGS.workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "rows").mkdir(parents=True, exist_ok=True)
+    rows = resolve_rows(FLAGS.devices, parse_variants(FLAGS.variant))
     if FLAGS.replot:
-        saved = json.loads((workdir / "compare_devices.json").read_text())
-        print(write_outputs(workdir, saved["results"], ml_collections.ConfigDict(saved["config"])))
+        print(write_outputs(workdir, [label for label, _, _ in rows]))
         return
-    data = experiment.load_data(config)
+    experiment.spec_and_params(config)  # config errors before any data is loaded
+    fingerprint = experiment.fingerprint(config)
     drift_seconds = [float(value) for value in FLAGS.drift_seconds]
-    results = [compare_device(name, config, data, FLAGS.seeds, drift_seconds)
-               for name in FLAGS.devices]
-    (workdir / "compare_devices.json").write_text(json.dumps(
-        {"config": experiment.config_dict(config), "seeds": FLAGS.seeds, "results": results},
-        indent=1))
-    print(write_outputs(workdir, results, config))
+    data = None
+    for label, device, params in rows:
+        path = workdir / "rows" / f"{label}.json"
+        if load_row(path, fingerprint, FLAGS.seeds, params, drift_seconds) is not None:
+            print(f"{label}: already in {path}, skipped", flush=True)
+            continue
+        data = data if data is not None else experiment.load_data(config)
+        result = compare_device(device, config, data, FLAGS.seeds, drift_seconds, label=label,
+                                device_params=params)
+        _write_atomic(path, json.dumps({"config": experiment.config_dict(config),
+                                        "fingerprint": fingerprint, "seeds": FLAGS.seeds,
+                                        "drift_seconds": drift_seconds, "result": result},
+                                       indent=1))
+        print(write_outputs(workdir, [label for label, _, _ in rows]), flush=True)
 
 
 if __name__ == "__main__":

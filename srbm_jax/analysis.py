@@ -75,18 +75,21 @@ def plot_device_comparison(results: list[dict], out) -> Path:
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
     for index, result in enumerate(results):
         color = f"C{index}"
-        accuracy = 100 * np.asarray(result["accuracy_per_epoch"], np.float64)  # [epochs, seeds]
-        epochs = np.arange(1, accuracy.shape[0] + 1)
+        label = result.get("label", result["device"])
+        evaluated = [(epoch + 1, values) for epoch, values in enumerate(result["accuracy_per_epoch"])
+                     if values is not None]  # epochs without an evaluation hold None
+        epochs = np.asarray([epoch for epoch, _ in evaluated])
+        accuracy = 100 * np.asarray([values for _, values in evaluated], np.float64)  # [epochs, seeds]
         mean = accuracy.mean(axis=1)
         left.set_xticks(epochs)
         left.errorbar(epochs, mean, yerr=[mean - accuracy.min(axis=1), accuracy.max(axis=1) - mean],
-                      fmt="o-", color=color, capsize=3, label=result["device"])
+                      fmt="o-", color=color, capsize=3, label=label)
         for compensate, style in ((False, "-"), (True, "--")):
             keys = [k for k in result["drift"] if k.endswith(" compensated") == compensate]
             seconds = [float(k.split("s")[0]) for k in keys]
             values = [100 * np.mean(result["drift"][k]) for k in keys]
             right.plot(seconds, values, style, marker="o", color=color,
-                       label=f"{result['device']}{' compensated' if compensate else ''}")
+                       label=f"{label}{' compensated' if compensate else ''}")
     left.set_xlabel("epoch")
     left.set_ylabel("test accuracy (%)")
     left.grid(alpha=0.3)

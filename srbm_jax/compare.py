@@ -86,10 +86,17 @@ def drift_accuracies(key, weight, test_x, test_y, params, spec, drift_seconds,
     return result
 
 
-def compare_device(name: str, config, data, seeds: int, drift_seconds: list[float]) -> dict:
-    """Train `seeds` networks with device `name`; returns accuracies, counters and drift table."""
+def compare_device(name: str, config, data, seeds: int, drift_seconds: list[float], *,
+                   label: str | None = None, device_params: str = "") -> dict:
+    """Train `seeds` networks with device `name`; returns accuracies, counters and drift table.
+
+    device_params: "name=value,..." overrides of the device's params (`config.device_params`,
+    `experiment.parse_device_params`); label: the row's name in tables and plots (default
+    `name`). The networks are evaluated after every config.eval_every epochs and after the last;
+    `accuracy_per_epoch` holds None for the epochs in between."""
     config = config.copy_and_resolve_references()
     config.device = name
+    config.device_params = device_params
     config.device_levels = 0
     if name != "gpgm_linear":  # only the 6T2R pair has a bfloat16 storage option
         config.conductance_dtype, config.conductance_rounding = "float32", "nearest"
@@ -118,17 +125,23 @@ def compare_device(name: str, config, data, seeds: int, drift_seconds: list[floa
                 params, spec, step_decay, epoch, begin, len(train_y)))
         potentiation += stats["potentiation_events"].sum(axis=1)
         depression += stats["depression_events"].sum(axis=1)
+        if (epoch + 1) % config.eval_every and epoch + 1 != config.epochs:
+            accuracy.append(None)
+            print(f"{label or name} epoch {epoch + 1}: trained "
+                  f"({time.perf_counter() - start:.0f} s)", flush=True)
+            continue
         accuracy.append(sweep.evaluate_networks(eval_keys, states, test_x, test_y, params, spec,
                                                 epoch=epoch,
                                                 batch_size=min(250, len(test_y))).tolist())
-        print(f"{name} epoch {epoch + 1}: accuracy {np.mean(accuracy[-1]):.4f} "
+        print(f"{label or name} epoch {epoch + 1}: accuracy {np.mean(accuracy[-1]):.4f} "
               f"({time.perf_counter() - start:.0f} s)", flush=True)
     per_seed = [drift_accuracies(eval_keys[s], spec.device.read(_seed_state(states, s),
                                                                 params.device),
                                  test_x, test_y, params, spec, drift_seconds)
                 for s in range(seeds)]
     drift = {condition: [row[condition] for row in per_seed] for condition in per_seed[0]}
-    return {"device": name, "accuracy_per_epoch": accuracy, "drift": drift,
+    return {"device": name, "label": label or name, "device_params": device_params,
+            "accuracy_per_epoch": accuracy, "drift": drift,
             "counters": _counters(name, states, potentiation, depression, config.epochs),
             "wall_s": time.perf_counter() - start}
 
@@ -145,8 +158,9 @@ def markdown(results: list[dict], config) -> str:
         def mean(values):
             return f"{np.mean(values):.4g}" if values is not None else "-"
 
-        cells = ([result["device"]]
-                 + [f"{100 * np.mean(a):.1f}" for a in result["accuracy_per_epoch"]]
+        cells = ([result.get("label", result["device"])]
+                 + [f"{100 * np.mean(a):.1f}" if a is not None else "-"
+                    for a in result["accuracy_per_epoch"]]
                  + [f"{100 * np.mean(result['drift'][k]):.1f}" for k in drift_keys]
                  + [mean(counters["update_events"]), mean(counters.get("set_pulses")),
                     mean(counters.get("reset_pulses")), mean(counters.get("refresh_count"))])

@@ -19,6 +19,7 @@ uninterrupted run), when an epoch's training ends, and after its evaluation.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -55,7 +56,7 @@ PARAMS_FIELDS = ("spike_rate_hz", "bias_rate_factor", "input_threshold", "membra
 # Fields added after runs were recorded: at these values they are left out of the fingerprint, so
 # checkpoints written before the field existed still resume.
 _LATER_FIELD_DEFAULTS = {"conductance_dtype": "float32", "conductance_rounding": "nearest",
-                         "weight_decay": 0.0}
+                         "weight_decay": 0.0, "device_params": ""}
 # Device structural options that come from config fields of another name (for error messages).
 _DEVICE_OPTION_SOURCE = {"levels": "device_levels", "storage_dtype": "conductance_dtype",
                          "rounding": "conductance_rounding"}
@@ -92,7 +93,47 @@ def device_params(config) -> Any:
     steady step per event is learning_rate / (1 - momentum); for Adam learning_rate is the size of
     a normalised step); momentum, b1, b2, eps are the `OptaxParams` defaults.
     pcm_nonlinear, pcm_stochastic, bipolar_2t1r: the device's own defaults (gpgm fields unused).
+
+    Then `config.device_params` ("name=value,name=value", e.g. "dw_min=2e-4,init_std=0.033")
+    overrides fields of the result by name (`parse_device_params`).
     """
+    params = _mapped_device_params(config)
+    return override_device_params(params, config.get("device_params", ""), config.device)
+
+
+def parse_device_params(text: str) -> dict[str, float]:
+    """{"name": value} from "name=value,name=value" (config.device_params); "" gives {}.
+
+    ValueError naming config.device_params for an entry that is not name=<finite number> or a
+    name given twice."""
+    result = {}
+    for entry in (part.strip() for part in str(text).split(",")):
+        if not entry:
+            continue
+        name, sep, value = (piece.strip() for piece in entry.partition("="))
+        try:
+            number = float(value) if sep and name else math.nan
+        except ValueError:
+            number = math.nan
+        _require(math.isfinite(number), "device_params",
+                 "comma-separated name=<finite number> entries, e.g. 'dw_min=2e-4'", entry)
+        _require(name not in result, "device_params", "each name once", entry)
+        result[name] = number
+    return result
+
+
+def override_device_params(params: Any, text: str, device: str) -> Any:
+    """`params` with the fields named in `text` (`parse_device_params`) replaced; ValueError
+    naming config.device_params for a name that is not a numeric parameter of `device`."""
+    overrides = parse_device_params(text)
+    allowed = sorted(field.name for field in dataclasses.fields(params))
+    for name in overrides:
+        _require(name in allowed, "device_params",
+                 f"parameters of device {device!r}: {', '.join(allowed)}", name)
+    return params.replace(**overrides) if overrides else params
+
+
+def _mapped_device_params(config) -> Any:
     if config.device == "gpgm_linear":
         return GpGmParams(set_step=config.set_step, reset_step=config.reset_step,
                           g_min=config.g_min, g_max=config.g_max, init_mean=config.init_mean,
@@ -123,6 +164,8 @@ def _check_run_fields(config) -> None:
     _require(config.data_source in mnist.SOURCES, "data_source", f"one of {mnist.SOURCES}",
              config.data_source)
     _require(config.device in DEVICES, "device", f"one of {sorted(DEVICES)}", config.device)
+    _require(isinstance(config.get("device_params", ""), str), "device_params",
+             "a string of name=value entries", config.get("device_params", ""))
     _require(is_int(config.device_levels) and config.device_levels >= 0, "device_levels",
              "an integer >= 0", config.device_levels)
     step_decay = config.get("step_decay", 1.0)
@@ -167,19 +210,25 @@ def spec_and_params(config) -> tuple[Spec, Params]:
                                             for field in PARAMS_FIELDS})
         srbm_jax.validate(spec, params)
     except ValueError as e:
-        raise _rename_error(e, config.device) from e
+        raise _rename_error(e, config.device, config.get("device_params", "")) from e
     except TypeError as e:  # e.g. a string where a number belongs
         raise _config_error("?", f"bad value type: {e}") from e
     return spec, params
 
 
-def _rename_error(error: ValueError, device: str) -> ValueError:
+def _rename_error(error: ValueError, device: str, overrides: str = "") -> ValueError:
     """Prefix a Spec/Params validation error with the config field it comes from."""
     message = str(error)
+    if message.startswith("config."):  # already names its config field
+        return ValueError(message)
     name = message.split(" = ", 1)[0].strip() if " = " in message else ""
     if name.startswith("device."):
         sub = name[len("device."):]
-        field = _DEVICE_OPTION_SOURCE.get(sub) or _DEVICE_PARAM_SOURCE.get(device, {}).get(sub, sub)
+        if sub in parse_device_params(overrides):
+            field = "device_params"
+        else:
+            field = (_DEVICE_OPTION_SOURCE.get(sub)
+                     or _DEVICE_PARAM_SOURCE.get(device, {}).get(sub, sub))
     elif name == "device":
         field = "device"
     else:

@@ -143,6 +143,43 @@ def test_config_errors_name_the_field(field, value):
         experiment.spec_and_params(config)
 
 
+def test_device_params_override_the_device_defaults_by_name():
+    config = default.get_config()
+    config.update(device="pcm_nonlinear", device_params=" dw_min=2e-4, init_std=0.033 ")
+    _, params = experiment.spec_and_params(config)
+    assert float(params.device.dw_min) == pytest.approx(2e-4)
+    assert float(params.device.init_std) == pytest.approx(0.033)
+    assert float(params.device.a_up) == pytest.approx(-27.235)  # untouched fields keep defaults
+    config.update(device="ideal", device_params="learning_rate=0.5")  # after the gpgm mapping
+    _, params = experiment.spec_and_params(config)
+    assert float(params.device.learning_rate) == pytest.approx(0.5)
+    # Empty means none; a config recorded before the field existed has the same fingerprint.
+    without_field = default.get_config()
+    del without_field["device_params"]
+    assert experiment.fingerprint(default.get_config()) == experiment.fingerprint(without_field)
+    changed = default.get_config()
+    changed.device_params = "set_step=0.02"
+    assert experiment.fingerprint(changed) != experiment.fingerprint(without_field)
+
+
+@pytest.mark.parametrize("device, text, match", [
+    ("pcm_nonlinear", "dw_min", "name=<finite number>"),
+    ("pcm_nonlinear", "dw_min=abc", "name=<finite number>"),
+    ("pcm_nonlinear", "dw_min=nan", "name=<finite number>"),
+    ("pcm_nonlinear", "=1", "name=<finite number>"),
+    ("pcm_nonlinear", "dw_min=1e-3,dw_min=2e-3", "each name once"),
+    ("pcm_nonlinear", "set_step=0.1", "parameters of device 'pcm_nonlinear': a_up"),
+    ("pcm_nonlinear", "dw_min=-1e-3", "dw_min"),  # the device's own check, renamed
+    ("gpgm_linear", "g_min=20", "g_min"),
+])
+def test_bad_device_params_name_the_field(device, text, match):
+    config = default.get_config()
+    config.update(device=device, device_params=text)
+    with pytest.raises(ValueError, match=r"^config\.device_params:") as error:
+        experiment.spec_and_params(config)
+    assert match in str(error.value)
+
+
 def test_step_decay_needs_a_scalable_device():
     config = default.get_config()
     config.update(device="pcm_nonlinear", step_decay=0.5)
@@ -495,3 +532,62 @@ def test_study_network_equals_the_single_run(tmp_path):
     table = study.markdown(records, ["spike_rate_hz"])
     assert table.count("\n") == 4 and "| 220 | 2 |" in table
     assert analysis.plot_study(records, ["spike_rate_hz"], tmp_path / "study.png").exists()
+
+
+def test_compare_devices_entry_point_variants_rows_and_resume(tmp_path, capsys, monkeypatch):
+    """A --variant row gets its params; every row is saved; a rerun skips the saved rows; only
+    the eval_every epochs (and the last) are evaluated; a changed config is refused."""
+    import sys
+
+    from absl import flags
+
+    from experiments import compare_devices
+
+    argv = ["compare_devices", f"--config={default.__file__}", f"--workdir={tmp_path}",
+            "--seeds=1", "--drift_seconds=1", "--devices=ideal,fast",
+            "--variant=fast:ideal:learning_rate=0.05",
+            *[f"--config.{k}={v}" for k, v in {**TINY_MODEL, "epochs": 2, "eval_every": 2}.items()]]
+    monkeypatch.setattr(sys, "argv", argv)  # config_flags finds --config.<field> in sys.argv
+    flags.FLAGS.unparse_flags()
+    flags.FLAGS(argv)  # parsed once: config_flags cannot define its override flags twice
+    try:
+        compare_devices.main(["compare_devices"])
+        out = capsys.readouterr().out
+        assert "| fast | - |" in out and "| ideal | - |" in out  # epoch 1 not evaluated
+        saved = json.loads((tmp_path / "compare_devices.json").read_text())
+        assert [r["label"] for r in saved["results"]] == ["ideal", "fast"]
+        assert saved["results"][1]["device_params"] == "learning_rate=0.05"
+        assert saved["results"][0]["accuracy_per_epoch"][0] is None
+        assert len(saved["results"][0]["accuracy_per_epoch"][1]) == 1
+        # The larger learning rate trains another network (not just another label).
+        assert saved["results"][0]["counters"] != saved["results"][1]["counters"]
+        assert (tmp_path / "compare_devices.png").stat().st_size > 1000
+        compare_devices.main(["compare_devices"])
+        assert capsys.readouterr().out.count("skipped") == 2
+        flags.FLAGS.config.spike_rate_hz = 300.0
+        with pytest.raises(ValueError, match="another config"):
+            compare_devices.main(["compare_devices"])
+    finally:
+        flags.FLAGS.unparse_flags()
+
+
+@pytest.mark.parametrize("variants, match", [
+    (["fast:ideal"], "expected LABEL:DEVICE"),
+    (["bad label:ideal:learning_rate=1"], "expected LABEL:DEVICE"),
+    (["fast:memristor:x=1"], "is not one of"),
+    (["ideal:ideal:learning_rate=1"], "already a device"),
+    (["a:ideal:learning_rate=1", "a:ideal:learning_rate=2"], "already a device or a variant"),
+    (["a:ideal:learning_rate"], "config.device_params"),
+])
+def test_compare_devices_bad_variants(variants, match):
+    from experiments import compare_devices
+
+    with pytest.raises(ValueError, match=match):
+        compare_devices.parse_variants(variants)
+
+
+def test_compare_devices_unknown_row():
+    from experiments import compare_devices
+
+    with pytest.raises(ValueError, match="neither a registered device"):
+        compare_devices.resolve_rows(["ideal", "nope"], {})

@@ -75,6 +75,7 @@ def get_config() -> ml_collections.ConfigDict:
     config.g_max = 10.0  # device conductance upper bound (IBM max_weight)
     config.init_mean = 5.0  # mean of the N(mean, std) init per device (IBM wij_init_mu)
     config.init_std = 1.06  # std of the init per device (IBM wij_init_sigma)
+    config.device_params = ""  # "name=value,..." overrides of the device's own params, e.g. "dw_min=2e-4" (ours)
     config.weight_decay = 0.0  # fraction of each weight removed per training image, 0 = none (IBM; ours, RESULTS 4)
     config.step_decay = 1.0  # steps x step_decay per epoch, continuously (ours; 1 = constant, IBM)
     return config
