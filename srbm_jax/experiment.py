@@ -95,7 +95,8 @@ def device_params(config) -> Any:
     pcm_nonlinear, pcm_stochastic, bipolar_2t1r: the device's own defaults (gpgm fields unused).
 
     Then `config.device_params` ("name=value,name=value", e.g. "dw_min=2e-4,init_std=0.033")
-    overrides fields of the result by name (`parse_device_params`).
+    overrides fields of the result by name (`parse_device_params`; structural options such as
+    levels go to `device_options`).
     """
     params = _mapped_device_params(config)
     return override_device_params(params, config.get("device_params", ""), config.device)
@@ -123,10 +124,13 @@ def parse_device_params(text: str) -> dict[str, float]:
 
 
 def override_device_params(params: Any, text: str, device: str) -> Any:
-    """`params` with the fields named in `text` (`parse_device_params`) replaced; ValueError
-    naming config.device_params for a name that is not a numeric parameter of `device`."""
-    overrides = parse_device_params(text)
-    allowed = sorted(field.name for field in dataclasses.fields(params))
+    """`params` with the fields named in `text` (`parse_device_params`) replaced, except the
+    device's structural options (`device_options`); ValueError naming config.device_params for a
+    name that is neither a numeric parameter nor a structural option of `device`."""
+    structural = _structural_fields(device) if device in DEVICES else {}
+    overrides = {name: value for name, value in parse_device_params(text).items()
+                 if name not in structural}  # those are `device_options`
+    allowed = sorted([field.name for field in dataclasses.fields(params)] + list(structural))
     for name in overrides:
         _require(name in allowed, "device_params",
                  f"parameters of device {device!r}: {', '.join(allowed)}", name)
@@ -188,12 +192,37 @@ def _check_run_fields(config) -> None:
 
 
 def device_options(config) -> dict:
-    """Structural options of the config's device (gpgm_linear: levels, storage format)."""
-    if config.device != "gpgm_linear":
-        return {}
-    return {"levels": config.device_levels,
-            "storage_dtype": config.get("conductance_dtype", "float32"),
-            "rounding": config.get("conductance_rounding", "nearest")}
+    """Structural options of the config's device: gpgm_linear's levels and storage format from
+    device_levels, conductance_dtype, conductance_rounding; then the integer / boolean fields of
+    the device class named in config.device_params (e.g. "levels=128" for gpgm_linear or
+    bipolar_2t1r, "max_pulses_per_call=32" or "auto_refresh=0" for the PCM pairs)."""
+    options = {}
+    if config.device == "gpgm_linear":
+        options = {"levels": config.device_levels,
+                   "storage_dtype": config.get("conductance_dtype", "float32"),
+                   "rounding": config.get("conductance_rounding", "nearest")}
+    structural = _structural_fields(config.device)
+    for name, value in parse_device_params(config.get("device_params", "")).items():
+        if name not in structural:
+            continue
+        if name == "levels":
+            _require(config.device_levels == 0, "device_params",
+                     "levels given once: device_levels = 0 when device_params sets levels",
+                     config.device_levels)
+        kind = structural[name]
+        allowed = (0.0, 1.0) if kind is bool else None
+        _require(value == int(value) and (allowed is None or value in allowed), "device_params",
+                 f"{name} = 0 or 1" if kind is bool else f"{name} = an integer", value)
+        options[name] = kind(int(value))
+    return options
+
+
+def _structural_fields(device: str) -> dict[str, type]:
+    """{field: int | bool} of the device class's integer and boolean options (not its name)."""
+    defaults = DEVICES[device]()
+    return {field.name: type(getattr(defaults, field.name))
+            for field in dataclasses.fields(defaults)
+            if type(getattr(defaults, field.name)) in (int, bool)}
 
 
 def spec_and_params(config) -> tuple[Spec, Params]:

@@ -162,6 +162,19 @@ def test_device_params_override_the_device_defaults_by_name():
     assert experiment.fingerprint(changed) != experiment.fingerprint(without_field)
 
 
+def test_device_params_set_structural_options():
+    """Integer / boolean fields of the device class go to the device, not its params."""
+    config = default.get_config()
+    config.update(device="gpgm_linear", device_params="levels=128,set_step=0.02")
+    spec, params = experiment.spec_and_params(config)
+    assert spec.device.levels == 128 and float(params.device.set_step) == pytest.approx(0.02)
+    config.update(device="pcm_nonlinear", device_params="auto_refresh=0,max_pulses_per_call=4")
+    spec, _ = experiment.spec_and_params(config)
+    assert spec.device.auto_refresh is False and spec.device.max_pulses_per_call == 4
+    config.update(device="bipolar_2t1r", device_params="levels=64")
+    assert experiment.spec_and_params(config)[0].device.levels == 64
+
+
 @pytest.mark.parametrize("device, text, match", [
     ("pcm_nonlinear", "dw_min", "name=<finite number>"),
     ("pcm_nonlinear", "dw_min=abc", "name=<finite number>"),
@@ -171,6 +184,10 @@ def test_device_params_override_the_device_defaults_by_name():
     ("pcm_nonlinear", "set_step=0.1", "parameters of device 'pcm_nonlinear': a_up"),
     ("pcm_nonlinear", "dw_min=-1e-3", "dw_min"),  # the device's own check, renamed
     ("gpgm_linear", "g_min=20", "g_min"),
+    ("gpgm_linear", "levels=1", "levels"),  # the device's own check (level count >= 2)
+    ("pcm_nonlinear", "auto_refresh=2", "auto_refresh = 0 or 1"),
+    ("pcm_nonlinear", "max_pulses_per_call=2.5", "max_pulses_per_call = an integer"),
+    ("pcm_nonlinear", "max_pulses_per_call=0", "max_pulses_per_call"),
 ])
 def test_bad_device_params_name_the_field(device, text, match):
     config = default.get_config()
