@@ -121,6 +121,8 @@ def compare_device(name: str, config, data, seeds: int, drift_seconds: list[floa
         states, stats = sweep.train_networks(
             train_keys, states, train_x, train_y, params, spec, epoch=epoch,
             chunk_size=config.chunk_size, batch_size=config.batch_size,
+            progress=experiment.Progress(f"{label or name} epoch {epoch + 1} train ({seeds} "
+                                         "networks, images each)", len(train_y)),
             params_at=lambda begin, epoch=epoch: train.scheduled_params(
                 params, spec, step_decay, epoch, begin, len(train_y)))
         potentiation += stats["potentiation_events"].sum(axis=1)
