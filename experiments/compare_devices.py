@@ -9,7 +9,8 @@ PARAMS are "name=value" overrides of the device's params (`config.device_params`
   --devices=ideal,gpgm_linear,pcm_fine --variant=pcm_fine:pcm_nonlinear:dw_min=2e-4,init_std=0.033
 
 See `srbm_jax.compare` for what is measured. Each finished row is saved as
-`workdir/rows/<label>.json`; a rerun with the same config skips the rows already there (another
+`workdir/rows/<label>.json`, its trained device states (all seeds) as
+`workdir/rows/<label>.states.npz`; a rerun with the same config skips the rows already there (another
 config in the same workdir is an error), so rows can be trained by separate processes side by
 side. After every row, `workdir/compare_devices.json`, the markdown table
 `workdir/compare_devices.md` and the plot `workdir/compare_devices.png` are rewritten from all
@@ -152,7 +153,8 @@ def main(argv):
             continue
         data = data if data is not None else experiment.load_data(config)
         result = compare_device(device, config, data, FLAGS.seeds, drift_seconds, label=label,
-                                device_params=params)
+                                device_params=params,
+                                state_path=workdir / "rows" / f"{label}.states.npz")
         _write_atomic(path, json.dumps({"config": experiment.config_dict(config),
                                         "fingerprint": fingerprint, "seeds": FLAGS.seeds,
                                         "drift_seconds": drift_seconds, "result": result},

@@ -24,7 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import srbm_jax
-from srbm_jax import experiment, sweep, train
+from srbm_jax import checkpoint, experiment, sweep, train
 from srbm_jax.devices import (
     TWO_T_ONE_R_WINDOW,
     IdealParams,
@@ -87,13 +87,15 @@ def drift_accuracies(key, weight, test_x, test_y, params, spec, drift_seconds,
 
 
 def compare_device(name: str, config, data, seeds: int, drift_seconds: list[float], *,
-                   label: str | None = None, device_params: str = "") -> dict:
+                   label: str | None = None, device_params: str = "", state_path=None) -> dict:
     """Train `seeds` networks with device `name`; returns accuracies, counters and drift table.
 
     device_params: "name=value,..." overrides of the device's params (`config.device_params`,
     `experiment.parse_device_params`); label: the row's name in tables and plots (default
     `name`). The networks are evaluated after every config.eval_every epochs and after the last;
-    `accuracy_per_epoch` holds None for the epochs in between."""
+    `accuracy_per_epoch` holds None for the epochs in between. state_path: where to save the
+    trained device states of all seeds (leading axis = seed; `checkpoint.save`), so that
+    other drift times can be evaluated later without training again."""
     config = config.copy_and_resolve_references()
     config.device = name
     config.device_params = device_params
@@ -137,6 +139,10 @@ def compare_device(name: str, config, data, seeds: int, drift_seconds: list[floa
                                                 batch_size=min(250, len(test_y))).tolist())
         print(f"{label or name} epoch {epoch + 1}: accuracy {np.mean(accuracy[-1]):.4f} "
               f"({time.perf_counter() - start:.0f} s)", flush=True)
+    if state_path is not None:
+        checkpoint.save(state_path, states, {"device": name, "label": label or name,
+                                             "device_params": device_params, "seeds": seeds,
+                                             "config": experiment.config_dict(config)})
     per_seed = [drift_accuracies(eval_keys[s], spec.device.read(_seed_state(states, s),
                                                                 params.device),
                                  test_x, test_y, params, spec, drift_seconds)

@@ -579,6 +579,9 @@ def test_compare_devices_entry_point_variants_rows_and_resume(tmp_path, capsys, 
         # The larger learning rate trains another network (not just another label).
         assert saved["results"][0]["counters"] != saved["results"][1]["counters"]
         assert (tmp_path / "compare_devices.png").stat().st_size > 1000
+        states, metadata = checkpoint.load(tmp_path / "rows" / "fast.states.npz")
+        assert metadata["device_params"] == "learning_rate=0.05"
+        assert all(np.asarray(leaf).shape[0] == 1 for leaf in jax.tree_util.tree_leaves(states))
         compare_devices.main(["compare_devices"])
         assert capsys.readouterr().out.count("skipped") == 2
         flags.FLAGS.config.spike_rate_hz = 300.0

@@ -2,7 +2,7 @@
 # The device comparison of RESULTS.md section 7 (session 5): best.py without weight decay (the
 # PCM pairs and the 2T1R cell cannot decay), 5,000 training images x 10 epochs, first 1,000 test
 # images at 300 ms, evaluated after epochs 5 and 10; 2 seeds vmapped per device; drift after
-# 1 s, 1 day, 1 year. The devices' own params are calibrated to best.py's change per event
+# 1 s, 1 hour, 1 day, 1 year. The devices' own params are calibrated to best.py's change per event
 # (0.01 conductance units: gpgm_linear SETs one device by 0.005 and RESETs the other by 0.005):
 #   pcm_nonlinear: dw_min 7e-5 (a SET changes G by 5 x 7e-5 x 26.3 = 0.0092 at the init point,
 #                  less as the device saturates; the pilots of session 5 with dw_min 2e-4 / 5e-4
@@ -16,7 +16,7 @@ out=${1:-results/devices_5k}
 cd "$(dirname "$0")/../.."
 export SRBM_JAX_CACHE=${SRBM_JAX_CACHE:-/tmp/srbm_cache}
 export XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
-common=(--config=experiments/configs/best.py --workdir="$out" --seeds=2 --drift_seconds=1,86400,31536000
+common=(--config=experiments/configs/best.py --workdir="$out" --seeds=2 --drift_seconds=1,3600,86400,31536000
         --config.weight_decay=0 --config.train_size=5000 --config.test_size=1000 --config.epochs=10
         --config.eval_every=5
         --variant=pcm_nonlinear_7e-5:pcm_nonlinear:dw_min=7e-5,init_std=0.033
