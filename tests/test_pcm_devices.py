@@ -34,7 +34,8 @@ def _nonlinear_state(g_plus, g_minus, dtod=1.0):
     g_plus = jnp.asarray(g_plus, jnp.float32)
     g_minus = jnp.asarray(g_minus, jnp.float32)
     zeros = jnp.zeros_like(g_plus)
-    return PcmNonlinearState(g_plus, g_minus, zeros + dtod, zeros + dtod, zeros, zeros, zeros, zeros)
+    return PcmNonlinearState(g_plus, g_minus, zeros + dtod, zeros + dtod, zeros, zeros, zeros, zeros,
+                             jnp.float32(0.0))
 
 
 def _stochastic_state(g_plus, g_minus, p_plus=0.0, p_minus=0.0):
@@ -42,7 +43,7 @@ def _stochastic_state(g_plus, g_minus, p_plus=0.0, p_minus=0.0):
     g_minus = jnp.asarray(g_minus, jnp.float32)
     zeros = jnp.zeros_like(g_plus)
     return PcmStochasticState(g_plus, g_minus, zeros + p_plus, zeros + p_minus, zeros, zeros, zeros,
-                              zeros)
+                              zeros, jnp.float32(0.0))
 
 
 NOISELESS = _f32(PcmNonlinearParams, dw_min_dtod=0.0, dw_min_std=0.0)
@@ -162,6 +163,29 @@ def test_device_refresh_counts_and_auto_refresh(device_cls):
     np.testing.assert_array_equal(auto.refresh_count, [[1.0, 1.0, 0.0]])
 
 
+@pytest.mark.parametrize("device_cls", [PcmNonlinear, PcmStochastic])
+def test_refresh_every_checks_only_every_nth_apply_call(device_cls):
+    """refresh_every = 3: the pairs past the thresholds are refreshed by the 3rd and 6th apply
+    calls only (zero counts, so nothing else changes); apply_calls counts the calls; jit with
+    the period traced gives the same."""
+    device = device_cls()
+    params = device.default_params().replace(refresh_every=3.0)
+    g_max = float(params.g_max)
+    high = device.init(jax.random.key(4), 1, 2, params)._replace(
+        g_plus=jnp.array([[0.9, 0.1]]) * g_max, g_minus=jnp.array([[0.5, 0.1]]) * g_max)
+    zeros = jnp.zeros((1, 2))
+    apply = jax.jit(device.apply)
+    state, refreshed_after = high, []
+    for call in range(1, 7):
+        state = apply(jax.random.key(call), state, zeros, zeros, params)
+        refreshed_after.append(float(state.refresh_count[0, 0]))
+        if call == 3:  # re-arm: the pair is high again before the next period
+            state = state._replace(g_plus=high.g_plus, g_minus=high.g_minus)
+    assert refreshed_after == [0.0, 0.0, 1.0, 1.0, 1.0, 2.0]
+    assert float(state.apply_calls) == 6.0 and float(state.refresh_count[0, 1]) == 0.0
+    np.testing.assert_allclose(device.read(state, params), device.read(high, params), atol=1e-5)
+
+
 # ---- pcm_stochastic ----------------------------------------------------------------------------
 def test_stochastic_step_statistics_match_formula():
     """One pulse at G = 5, P = 4 (after decay 0.5 of 8): mean = m1 G + c1 + a1 P,
@@ -212,6 +236,8 @@ def test_stochastic_memory_decay_and_saturation():
     (PcmStochastic(), {"g_min": 10.0, "g_max": 0.0}, "g_min"),
     (PcmStochastic(), {"memory_decay": 1.5}, "memory_decay"),
     (PcmStochastic(), {"refresh_high": 0.25}, "refresh_high"),
+    (PcmNonlinear(), {"refresh_every": 0.0}, "refresh_every"),
+    (PcmStochastic(), {"refresh_every": 2.5}, "refresh_every"),
 ])
 def test_bad_params_raise_naming_the_field(device, changes, field):
     params = device.default_params().replace(**changes)

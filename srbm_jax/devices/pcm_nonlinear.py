@@ -32,7 +32,8 @@ state, mean 0.28 = 14 % of full scale), so G = 5 (w_plus - w_minus) has std
 5 * 0.35 * sqrt(2 (1 - 2 / pi)) = 1.49 units, the spread of gpgm_linear's N(5, 1.06) pair.
 
 Refresh (see `refresh`): when the larger device is above refresh_high = 0.75 and the smaller
-above refresh_low = 0.25 of full scale; by default after every `apply` (`auto_refresh`).
+above refresh_low = 0.25 of full scale; by default after every `apply` (`auto_refresh`,
+refresh_every = 1; refresh_every = n checks after every n-th call only).
 """
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ class PcmNonlinearParams:
     (5: full scale 2 -> 10). dw_min_dtod: device-to-device relative spread of dw_min (0.2).
     dw_min_std: cycle-to-cycle relative noise of each step (0.6). init_std: std of the |N(0, .)|
     init above g_min (0.35). refresh_high, refresh_low: refresh thresholds, fractions of full
-    scale (0.75, 0.25).
+    scale (0.75, 0.25). refresh_every: apply calls per refresh check, an integer >= 1 (1).
     """
 
     dw_min: Any = 0.01
@@ -71,14 +72,15 @@ class PcmNonlinearParams:
     init_std: Any = 0.35
     refresh_high: Any = 0.75
     refresh_low: Any = 0.25
+    refresh_every: Any = 1.0
 
 
 class PcmNonlinearState(NamedTuple):
-    """All float32 [n_visible, n_hidden].
+    """All float32 [n_visible, n_hidden] except the scalar apply_calls.
 
     g_plus, g_minus: device conductances (normalised units). dtod_plus, dtod_minus: per-device
     factors d on dw_min. set_pulses, reset_pulses, refresh_count, clipped_pulses: counters
-    (see `srbm_jax.devices.pcm_pair`).
+    (see `srbm_jax.devices.pcm_pair`). apply_calls: `apply` calls so far.
     """
 
     g_plus: jax.Array
@@ -89,6 +91,7 @@ class PcmNonlinearState(NamedTuple):
     reset_pulses: jax.Array
     refresh_count: jax.Array
     clipped_pulses: jax.Array
+    apply_calls: jax.Array
 
 
 def exp_step_size(w: jax.Array, params: PcmNonlinearParams) -> jax.Array:

@@ -17,7 +17,11 @@ Counters in the state are per synapse, float32 [n_visible, n_hidden] (exact inte
 * set_pulses: SET pulses applied to the pair (a proxy for programming energy / endurance);
 * reset_pulses: RESET operations, 2 per refresh (the ideal re-programming is not counted);
 * refresh_count: refreshes of the synapse;
-* clipped_pulses: events dropped because a count exceeded `max_pulses_per_call`.
+* clipped_pulses: events dropped because a count exceeded `max_pulses_per_call`;
+and one float32 scalar, apply_calls: the `apply` calls so far (exact up to 2^24 calls), which
+sets the refresh period: with `auto_refresh` the refresh check runs after every
+`refresh_every`-th call (params.refresh_every, an integer >= 1, traced; 1 = after every call;
+aihwkit `refresh_every`).
 """
 from __future__ import annotations
 
@@ -50,10 +54,11 @@ def pulse_loop(key: jax.Array, n_pulses: jax.Array, carry: Any,
 
 
 def zeros_counters(shape: tuple[int, int]) -> dict[str, jax.Array]:
-    """Zeroed per-synapse counters: set_pulses, reset_pulses, refresh_count, clipped_pulses."""
+    """Zeroed counters: per synapse set_pulses, reset_pulses, refresh_count, clipped_pulses;
+    the scalar apply_calls."""
     zeros = jnp.zeros(shape, jnp.float32)
     return {"set_pulses": zeros, "reset_pulses": zeros, "refresh_count": zeros,
-            "clipped_pulses": zeros}
+            "clipped_pulses": zeros, "apply_calls": jnp.zeros((), jnp.float32)}
 
 
 def init_low(key: jax.Array, shape: tuple[int, ...], g_min, g_max, init_std) -> jax.Array:
@@ -66,8 +71,9 @@ class AbstractPcmPair(Device):
     """A SET-only pair of PCM devices with refresh (see the module docstring).
 
     Subclasses are frozen dataclasses with the static fields `max_pulses_per_call` (int >= 1)
-    and `auto_refresh` (bool: refresh after every `apply`); their params carry g_min, g_max,
-    init_std, refresh_high, refresh_low; their states carry g_plus, g_minus and the counters.
+    and `auto_refresh` (bool: refresh check after every refresh_every-th `apply`); their params
+    carry g_min, g_max, init_std, refresh_high, refresh_low, refresh_every; their states carry
+    g_plus, g_minus and the counters.
     They implement `_set_pulses`.
     """
 
@@ -93,6 +99,10 @@ class AbstractPcmPair(Device):
         check_field(np.all((low >= 0) & (low < 1)), "refresh_low", "in [0, 1)", low)
         check_field(np.all((high > low) & (high <= 1)), "refresh_high",
                     f"in (refresh_low = {low}, 1]", high)
+        every = np.asarray(params.refresh_every)
+        check_field(np.all((every >= 1) & (every == np.round(every)) & (every < 2 ** 24)),
+                    "refresh_every", "an integer in [1, 2^24) (apply calls per refresh check)",
+                    every)
 
     def read(self, state, params):
         """G = Gp - Gm (the device's conductance units)."""
@@ -100,22 +110,30 @@ class AbstractPcmPair(Device):
 
     def apply(self, key, state, potentiation, depression, params):
         """SET Gp once per potentiation event and Gm once per depression event, pulse by pulse
-        (at most `max_pulses_per_call` each), then refresh if `auto_refresh`."""
+        (at most `max_pulses_per_call` each), count the call in apply_calls, then, if
+        `auto_refresh`, refresh when apply_calls is a multiple of params.refresh_every."""
         counts = jnp.stack([potentiation, depression])
         n_pulses = jnp.minimum(counts, self.max_pulses_per_call)
         state = self._set_pulses(key, state, n_pulses, params)
         state = state._replace(set_pulses=state.set_pulses + jnp.sum(n_pulses, axis=0),
-                               clipped_pulses=state.clipped_pulses + jnp.sum(counts - n_pulses, axis=0))
+                               clipped_pulses=state.clipped_pulses + jnp.sum(counts - n_pulses, axis=0),
+                               apply_calls=state.apply_calls + 1.0)
         if self.auto_refresh:
-            state, _ = self.refresh(state, params)
+            due = jnp.mod(state.apply_calls, params.refresh_every) == 0
+            state, _ = self.refresh(state, params, due)
         return state
 
-    def refresh(self, state: Any, params: Any) -> tuple[Any, jax.Array]:
-        """(state, n_refreshed): `refresh.refresh_pair` with the params' bounds and thresholds;
-        each refresh adds 1 to refresh_count and 2 RESETs to reset_pulses of its synapse."""
+    def refresh(self, state: Any, params: Any, due: jax.Array | bool = True
+                ) -> tuple[Any, jax.Array]:
+        """(state, n_refreshed): `refresh.refresh_pair` with the params' bounds and thresholds,
+        applied where `due` (a boolean scalar: whether this is a refresh call); each refresh
+        adds 1 to refresh_count and 2 RESETs to reset_pulses of its synapse."""
         g_plus, g_minus, refreshed = refresh_pair(state.g_plus, state.g_minus, params.g_min,
                                                   params.g_max, params.refresh_high,
                                                   params.refresh_low)
+        refreshed = refreshed * jnp.asarray(due, jnp.float32)
+        g_plus = jnp.where(refreshed > 0, g_plus, state.g_plus)
+        g_minus = jnp.where(refreshed > 0, g_minus, state.g_minus)
         state = state._replace(g_plus=g_plus, g_minus=g_minus,
                                reset_pulses=state.reset_pulses + 2.0 * refreshed,
                                refresh_count=state.refresh_count + refreshed)

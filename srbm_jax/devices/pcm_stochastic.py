@@ -25,7 +25,8 @@ only) goes exactly to g_min and the re-programming of |G| is ideal.
 
 Init: each device min(g_min + |N(0, init_std)|, g_max) with init_std = 1.75 (near the RESET
 state), so G = Gp - Gm has std 1.75 sqrt(2 (1 - 2 / pi)) = 1.49, the spread of gpgm_linear's
-N(5, 1.06) pair. Refresh as in `pcm_nonlinear` (0.75 / 0.25 of full scale, `auto_refresh`).
+N(5, 1.06) pair. Refresh as in `pcm_nonlinear` (0.75 / 0.25 of full scale, `auto_refresh`,
+checked every refresh_every-th apply call).
 """
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ class PcmStochasticParams:
     clipped at 0 (-0.0002, 0.004, 0.0001). memory_decay: P <- memory_decay P per call, in [0, 1]
     (0.5). g_min, g_max: device bounds (0, 10). init_std: std of the |N(0, .)| init above g_min
     (1.75). refresh_high, refresh_low: refresh thresholds, fractions of full scale (0.75, 0.25).
+    refresh_every: apply calls per refresh check, an integer >= 1 (1).
     """
 
     mean_g: Any = -0.002
@@ -65,10 +67,11 @@ class PcmStochasticParams:
     init_std: Any = 1.75
     refresh_high: Any = 0.75
     refresh_low: Any = 0.25
+    refresh_every: Any = 1.0
 
 
 class PcmStochasticState(NamedTuple):
-    """All float32 [n_visible, n_hidden].
+    """All float32 [n_visible, n_hidden] except the scalar apply_calls.
 
     g_plus, g_minus: device conductances. p_plus, p_minus: programming memories P (pulses).
     set_pulses, reset_pulses, refresh_count, clipped_pulses: counters (see
@@ -83,6 +86,7 @@ class PcmStochasticState(NamedTuple):
     reset_pulses: jax.Array
     refresh_count: jax.Array
     clipped_pulses: jax.Array
+    apply_calls: jax.Array
 
 
 def stochastic_step_moments(g: jax.Array, p: jax.Array, params: PcmStochasticParams
