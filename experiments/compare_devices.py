@@ -114,8 +114,15 @@ def load_row(path: Path, fingerprint: str, seeds: int, params: str,
 
 def write_outputs(workdir: Path, order: list[str]) -> str:
     """compare_devices.json / .md / .png from the rows in workdir/rows (the labels in `order`
-    first, then the others by name); returns the table."""
+    first, then the others by name); returns the table. A workdir without rows (written
+    before rows existed) has its .md / .png redrawn from its compare_devices.json."""
     rows = {path.stem: json.loads(path.read_text()) for path in (workdir / "rows").glob("*.json")}
+    if not rows and (workdir / "compare_devices.json").exists():  # written before rows/ existed
+        saved = json.loads((workdir / "compare_devices.json").read_text())
+        table = markdown(saved["results"], ml_collections.ConfigDict(saved["config"]))
+        _write_atomic(workdir / "compare_devices.md", table)
+        analysis.plot_device_comparison(saved["results"], workdir / "compare_devices.png")
+        return table
     if not rows:
         raise ValueError(f"{workdir / 'rows'}: no finished rows yet")
     labels = [label for label in order if label in rows] + sorted(set(rows) - set(order))
@@ -137,8 +144,8 @@ def main(argv):
     del argv
     config = FLAGS.config
     workdir = Path(FLAGS.workdir)
-    (workdir / "rows").mkdir(parents=True, exist_ok=True)
     rows = resolve_rows(FLAGS.devices, parse_variants(FLAGS.variant))
+    (workdir / "rows").mkdir(parents=True, exist_ok=True)
     if FLAGS.replot:
         print(write_outputs(workdir, [label for label, _, _ in rows]))
         return
