@@ -10,8 +10,12 @@
 #                  0.141 = best.py's 0.1 x sqrt 2);
 #   pcm_stochastic: its default step law (mean 0.02 at G = 0 ... 0.01 at G = 5), init_std 0.165;
 #   bipolar_2t1r: set_step = reset_step = 0.01, init_std 0.141.
-# Two processes side by side, one XLA thread each; each trained row is saved in rows/ and a rerun
-# skips it. Usage: bash results/devices_5k/run.sh [outdir]
+#   gpgm_linear_128: the 6T2R pair read through 128 conductance levels (IBM conductance_level).
+# Three processes side by side, one XLA thread each; each trained row is saved in rows/ and a
+# rerun skips it (a row's result does not depend on the process that trains it). Session 5 ran
+# processes a and b from the start and c 25 minutes later, with gpgm_linear also queued last in a
+# (skipped there: its row was saved by then).
+# Usage: bash results/devices_5k/run.sh [outdir]
 out=${1:-results/devices_5k}
 cd "$(dirname "$0")/../.."
 export SRBM_JAX_CACHE=${SRBM_JAX_CACHE:-/tmp/srbm_cache}
@@ -21,13 +25,16 @@ common=(--config=experiments/configs/best.py --workdir="$out" --seeds=2 --drift_
         --config.eval_every=5
         --variant=pcm_nonlinear_7e-5:pcm_nonlinear:dw_min=7e-5,init_std=0.033
         --variant=pcm_stochastic_cal:pcm_stochastic:init_std=0.165
-        --variant=bipolar_2t1r_cal:bipolar_2t1r:set_step=0.01,reset_step=0.01,init_std=0.141)
+        --variant=bipolar_2t1r_cal:bipolar_2t1r:set_step=0.01,reset_step=0.01,init_std=0.141
+        --variant=gpgm_linear_128:gpgm_linear:levels=128)
 mkdir -p "$out"
 .venv/bin/python -m experiments.compare_devices "${common[@]}" \
-    --devices=pcm_nonlinear_7e-5,ideal,gpgm_linear >> "$out/run_a.log" 2>&1 &
+    --devices=pcm_nonlinear_7e-5,ideal >> "$out/run_a.log" 2>&1 &
 .venv/bin/python -m experiments.compare_devices "${common[@]}" \
     --devices=pcm_stochastic_cal,bipolar_2t1r_cal >> "$out/run_b.log" 2>&1 &
+.venv/bin/python -m experiments.compare_devices "${common[@]}" \
+    --devices=gpgm_linear,gpgm_linear_128 >> "$out/run_c.log" 2>&1 &
 wait
 .venv/bin/python -m experiments.compare_devices "${common[@]}" --replot \
-    --devices=ideal,gpgm_linear,pcm_nonlinear_7e-5,pcm_stochastic_cal,bipolar_2t1r_cal \
+    --devices=ideal,gpgm_linear,gpgm_linear_128,pcm_nonlinear_7e-5,pcm_stochastic_cal,bipolar_2t1r_cal \
     >> "$out/run.log" 2>&1
