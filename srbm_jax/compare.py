@@ -154,11 +154,26 @@ def compare_device(name: str, config, data, seeds: int, drift_seconds: list[floa
             "wall_s": time.perf_counter() - start}
 
 
+_DURATION_NAMES = {1.0: "1 s", 3600.0: "1 hour", 86400.0: "1 day", 31536000.0: "1 year"}
+
+
+def _drift_header(key: str) -> str:
+    """"3.1536e+07s compensated" -> "1 year comp."; other times as "<t> s"."""
+    seconds, _, rest = key.partition("s")
+    name = _DURATION_NAMES.get(float(seconds), f"{float(seconds):g} s")
+    return f"{name} comp." if rest.strip() == "compensated" else name
+
+
 def markdown(results: list[dict], config) -> str:
-    epochs = config.epochs
+    """A markdown table of `compare_device` results, one row per device: mean test accuracy (%)
+    over seeds at each epoch that some row evaluated, after drift (comp. = global drift
+    compensation), coincidence events per epoch, SET / RESET pulses and refreshes over the run
+    (means over seeds)."""
+    epochs = [e for e in range(config.epochs)
+              if any(r["accuracy_per_epoch"][e] is not None for r in results)]
     drift_keys = list(results[0]["drift"])
-    header = (["device"] + [f"ep{e + 1}" for e in range(epochs)] + drift_keys
-              + ["events/epoch", "SET pulses", "RESET pulses", "refreshes"])
+    header = (["device"] + [f"ep{e + 1}" for e in epochs] + [_drift_header(k) for k in drift_keys]
+              + ["events/epoch", "SET pulses (run)", "RESET pulses (run)", "refreshes (run)"])
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for result in results:
         counters = result["counters"]
@@ -167,8 +182,8 @@ def markdown(results: list[dict], config) -> str:
             return f"{np.mean(values):.4g}" if values is not None else "-"
 
         cells = ([result.get("label", result["device"])]
-                 + [f"{100 * np.mean(a):.1f}" if a is not None else "-"
-                    for a in result["accuracy_per_epoch"]]
+                 + [f"{100 * np.mean(result['accuracy_per_epoch'][e]):.1f}"
+                    if result["accuracy_per_epoch"][e] is not None else "-" for e in epochs]
                  + [f"{100 * np.mean(result['drift'][k]):.1f}" for k in drift_keys]
                  + [mean(counters["update_events"]), mean(counters.get("set_pulses")),
                     mean(counters.get("reset_pulses")), mean(counters.get("refresh_count"))])

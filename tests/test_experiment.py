@@ -570,7 +570,7 @@ def test_compare_devices_entry_point_variants_rows_and_resume(tmp_path, capsys, 
     try:
         compare_devices.main(["compare_devices"])
         out = capsys.readouterr().out
-        assert "| fast | - |" in out and "| ideal | - |" in out  # epoch 1 not evaluated
+        assert "| ep2 | 1 s | 1 s comp. |" in out and "ep1" not in out  # epoch 1 not evaluated
         saved = json.loads((tmp_path / "compare_devices.json").read_text())
         assert [r["label"] for r in saved["results"]] == ["ideal", "fast"]
         assert saved["results"][1]["device_params"] == "learning_rate=0.05"
