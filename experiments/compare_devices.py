@@ -44,7 +44,7 @@ flags.DEFINE_integer("seeds", 2, "Networks per device, vmapped (seeds config.see
 flags.DEFINE_list("drift_seconds", ["1", "3600", "86400", "31536000"],
                   "Times after programming at which to evaluate (1 s, 1 h, 1 day, 1 year).")
 flags.DEFINE_bool("replot", False, "Redraw compare_devices.json / .md / .png from the workdir's "
-                  "rows.")
+                  "rows, in --devices order (labels; then any other rows).")
 
 _LABEL = re.compile(r"^[A-Za-z0-9_.+-]+$")
 
@@ -145,11 +145,11 @@ def main(argv):
     del argv
     config = FLAGS.config
     workdir = Path(FLAGS.workdir)
+    if FLAGS.replot:  # --devices only orders the saved rows (variants need no definitions)
+        print(write_outputs(workdir, FLAGS.devices))
+        return
     rows = resolve_rows(FLAGS.devices, parse_variants(FLAGS.variant))
     (workdir / "rows").mkdir(parents=True, exist_ok=True)
-    if FLAGS.replot:
-        print(write_outputs(workdir, [label for label, _, _ in rows]))
-        return
     experiment.spec_and_params(config)  # config errors before any data is loaded
     fingerprint = experiment.fingerprint(config)
     drift_seconds = [float(value) for value in FLAGS.drift_seconds]

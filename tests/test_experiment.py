@@ -584,6 +584,11 @@ def test_compare_devices_entry_point_variants_rows_and_resume(tmp_path, capsys, 
         assert all(np.asarray(leaf).shape[0] == 1 for leaf in jax.tree_util.tree_leaves(states))
         compare_devices.main(["compare_devices"])
         assert capsys.readouterr().out.count("skipped") == 2
+        flags.FLAGS.replot, flags.FLAGS.devices, flags.FLAGS.variant = True, ["fast"], []
+        compare_devices.main(["compare_devices"])  # labels need no --variant to be reordered
+        saved = json.loads((tmp_path / "compare_devices.json").read_text())
+        assert [r["label"] for r in saved["results"]] == ["fast", "ideal"]
+        flags.FLAGS.replot, flags.FLAGS.devices = False, ["ideal"]
         flags.FLAGS.config.spike_rate_hz = 300.0
         with pytest.raises(ValueError, match="another config"):
             compare_devices.main(["compare_devices"])
