@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 from pathlib import Path
 
@@ -29,8 +28,7 @@ from absl import app, flags
 from ml_collections import config_flags
 
 from srbm_jax import analysis, experiment
-from srbm_jax.compare import compare_device, markdown
-from srbm_jax.devices import DEVICES
+from srbm_jax.compare import compare_device, markdown, parse_variants, resolve_rows
 
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file("config", "experiments/configs/default.py", "Base config.")
@@ -45,42 +43,6 @@ flags.DEFINE_list("drift_seconds", ["1", "3600", "86400", "31536000"],
                   "Times after programming at which to evaluate (1 s, 1 h, 1 day, 1 year).")
 flags.DEFINE_bool("replot", False, "Redraw compare_devices.json / .md / .png from the workdir's "
                   "rows, in --devices order (labels; then any other rows).")
-
-_LABEL = re.compile(r"^[A-Za-z0-9_.+-]+$")
-
-
-def parse_variants(variants: list[str]) -> dict[str, tuple[str, str]]:
-    """{label: (device, params)} from LABEL:DEVICE:PARAMS strings; ValueError naming --variant
-    for a malformed entry, an unknown device, a label used twice or one that shadows a device."""
-    result = {}
-    for text in variants:
-        parts = text.split(":", 2)
-        if len(parts) != 3 or not _LABEL.match(parts[0]):
-            raise ValueError(f"--variant {text!r}: expected LABEL:DEVICE:name=value,... with "
-                             "LABEL made of letters, digits and _ . + -")
-        label, device, params = parts
-        if device not in DEVICES:
-            raise ValueError(f"--variant {text!r}: device {device!r} is not one of {sorted(DEVICES)}")
-        if label in result or label in DEVICES:
-            raise ValueError(f"--variant {text!r}: label {label!r} is already a device or a variant")
-        experiment.parse_device_params(params)  # early, clear errors
-        result[label] = (device, params)
-    return result
-
-
-def resolve_rows(rows: list[str], variants: dict[str, tuple[str, str]]) -> list[tuple[str, str, str]]:
-    """[(label, device, params)] for the --devices entries; ValueError for an unknown entry."""
-    resolved = []
-    for row in rows:
-        if row in variants:
-            resolved.append((row, *variants[row]))
-        elif row in DEVICES:
-            resolved.append((row, row, ""))
-        else:
-            raise ValueError(f"--devices: {row!r} is neither a registered device "
-                             f"{sorted(DEVICES)} nor a --variant label {sorted(variants)}")
-    return resolved
-
 
 def _write_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

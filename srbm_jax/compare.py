@@ -17,6 +17,7 @@ over the run (counted by the PCM pairs, implied by the events for gpgm_linear an
 """
 from __future__ import annotations
 
+import re
 import time
 
 import jax
@@ -26,6 +27,7 @@ import numpy as np
 import srbm_jax
 from srbm_jax import checkpoint, experiment, sweep, train
 from srbm_jax.devices import (
+    DEVICES,
     TWO_T_ONE_R_WINDOW,
     IdealParams,
     IdealState,
@@ -84,6 +86,43 @@ def drift_accuracies(key, weight, test_x, test_y, params, spec, drift_seconds,
                 jax.random.fold_in(key, 2000), IdealState(noisy), test_x, test_y, ideal_params,
                 ideal_spec, batch_size=min(batch_size, len(test_y)))["accuracy"]
     return result
+
+
+_LABEL = re.compile(r"^[A-Za-z0-9_.+-]+$")
+
+
+def parse_variants(variants: list[str]) -> dict[str, tuple[str, str]]:
+    """{label: (device, params)} from LABEL:DEVICE:PARAMS strings (compare_devices --variant);
+    ValueError naming --variant for a malformed entry, an unknown device, a label used twice or
+    one that shadows a device."""
+    result = {}
+    for text in variants:
+        parts = text.split(":", 2)
+        if len(parts) != 3 or not _LABEL.match(parts[0]):
+            raise ValueError(f"--variant {text!r}: expected LABEL:DEVICE:name=value,... with "
+                             "LABEL made of letters, digits and _ . + -")
+        label, device, params = parts
+        if device not in DEVICES:
+            raise ValueError(f"--variant {text!r}: device {device!r} is not one of {sorted(DEVICES)}")
+        if label in result or label in DEVICES:
+            raise ValueError(f"--variant {text!r}: label {label!r} is already a device or a variant")
+        experiment.parse_device_params(params)  # early, clear errors
+        result[label] = (device, params)
+    return result
+
+
+def resolve_rows(rows: list[str], variants: dict[str, tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """[(label, device, params)] for the --devices entries; ValueError for an unknown entry."""
+    resolved = []
+    for row in rows:
+        if row in variants:
+            resolved.append((row, *variants[row]))
+        elif row in DEVICES:
+            resolved.append((row, row, ""))
+        else:
+            raise ValueError(f"--devices: {row!r} is neither a registered device "
+                             f"{sorted(DEVICES)} nor a --variant label {sorted(variants)}")
+    return resolved
 
 
 def compare_device(name: str, config, data, seeds: int, drift_seconds: list[float], *,

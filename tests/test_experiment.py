@@ -551,49 +551,66 @@ def test_study_network_equals_the_single_run(tmp_path):
     assert analysis.plot_study(records, ["spike_rate_hz"], tmp_path / "study.png").exists()
 
 
-def test_compare_devices_entry_point_variants_rows_and_resume(tmp_path, capsys, monkeypatch):
-    """A --variant row gets its params; every row is saved; a rerun skips the saved rows; only
-    the eval_every epochs (and the last) are evaluated; a changed config is refused."""
+_COMPARE_DEVICES_DRIVER = """
+import json, sys
+from pathlib import Path
+import numpy as np, jax, pytest
+from absl import flags
+from srbm_jax import checkpoint
+from srbm_jax.data import mnist
+mnist.LABEL_COUNTS = {split: tuple(n) for split, n in json.loads(sys.argv[1]).items()}
+from experiments import compare_devices
+tmp_path = Path(sys.argv[2])
+argv = ["compare_devices", *sys.argv[3:]]
+sys.argv = argv  # config_flags finds --config.<field> in sys.argv
+flags.FLAGS(argv)  # parsed once: config_flags cannot define its override flags twice
+compare_devices.main(["compare_devices"])
+saved = json.loads((tmp_path / "compare_devices.json").read_text())
+assert [r["label"] for r in saved["results"]] == ["ideal", "fast"]
+assert saved["results"][1]["device_params"] == "learning_rate=0.05"
+assert saved["results"][0]["accuracy_per_epoch"][0] is None
+assert len(saved["results"][0]["accuracy_per_epoch"][1]) == 1
+# The larger learning rate trains another network (not just another label).
+assert saved["results"][0]["counters"] != saved["results"][1]["counters"]
+assert (tmp_path / "compare_devices.png").stat().st_size > 1000
+states, metadata = checkpoint.load(tmp_path / "rows" / "fast.states.npz")
+assert metadata["device_params"] == "learning_rate=0.05"
+assert all(np.asarray(leaf).shape[0] == 1 for leaf in jax.tree_util.tree_leaves(states))
+print("RERUN")
+compare_devices.main(["compare_devices"])
+flags.FLAGS.replot, flags.FLAGS.devices, flags.FLAGS.variant = True, ["fast"], []
+compare_devices.main(["compare_devices"])  # labels need no --variant to be reordered
+saved = json.loads((tmp_path / "compare_devices.json").read_text())
+assert [r["label"] for r in saved["results"]] == ["fast", "ideal"]
+flags.FLAGS.replot, flags.FLAGS.devices = False, ["ideal"]
+flags.FLAGS.config.spike_rate_hz = 300.0
+with pytest.raises(ValueError, match="another config"):
+    compare_devices.main(["compare_devices"])
+print("DRIVER OK")
+"""
+
+
+def test_compare_devices_entry_point_variants_rows_and_resume(tmp_path, cache):
+    """The absl entry point, in a subprocess (absl cannot define train_mnist's and
+    compare_devices' flags in one process): a --variant row gets its params; every row and its
+    states are saved; a rerun skips the saved rows; only the eval_every epochs (and the last)
+    are evaluated; --replot reorders; a changed config is refused."""
+    import os
+    import subprocess
     import sys
 
-    from absl import flags
-
-    from experiments import compare_devices
-
-    argv = ["compare_devices", f"--config={default.__file__}", f"--workdir={tmp_path}",
-            "--seeds=1", "--drift_seconds=1", "--devices=ideal,fast",
-            "--variant=fast:ideal:learning_rate=0.05",
+    argv = [f"--config={default.__file__}", f"--workdir={tmp_path}", "--seeds=1",
+            "--drift_seconds=1", "--devices=ideal,fast", "--variant=fast:ideal:learning_rate=0.05",
             *[f"--config.{k}={v}" for k, v in {**TINY_MODEL, "epochs": 2, "eval_every": 2}.items()]]
-    monkeypatch.setattr(sys, "argv", argv)  # config_flags finds --config.<field> in sys.argv
-    flags.FLAGS.unparse_flags()
-    flags.FLAGS(argv)  # parsed once: config_flags cannot define its override flags twice
-    try:
-        compare_devices.main(["compare_devices"])
-        out = capsys.readouterr().out
-        assert "| ep2 | 1 s | 1 s comp. |" in out and "ep1" not in out  # epoch 1 not evaluated
-        saved = json.loads((tmp_path / "compare_devices.json").read_text())
-        assert [r["label"] for r in saved["results"]] == ["ideal", "fast"]
-        assert saved["results"][1]["device_params"] == "learning_rate=0.05"
-        assert saved["results"][0]["accuracy_per_epoch"][0] is None
-        assert len(saved["results"][0]["accuracy_per_epoch"][1]) == 1
-        # The larger learning rate trains another network (not just another label).
-        assert saved["results"][0]["counters"] != saved["results"][1]["counters"]
-        assert (tmp_path / "compare_devices.png").stat().st_size > 1000
-        states, metadata = checkpoint.load(tmp_path / "rows" / "fast.states.npz")
-        assert metadata["device_params"] == "learning_rate=0.05"
-        assert all(np.asarray(leaf).shape[0] == 1 for leaf in jax.tree_util.tree_leaves(states))
-        compare_devices.main(["compare_devices"])
-        assert capsys.readouterr().out.count("skipped") == 2
-        flags.FLAGS.replot, flags.FLAGS.devices, flags.FLAGS.variant = True, ["fast"], []
-        compare_devices.main(["compare_devices"])  # labels need no --variant to be reordered
-        saved = json.loads((tmp_path / "compare_devices.json").read_text())
-        assert [r["label"] for r in saved["results"]] == ["fast", "ideal"]
-        flags.FLAGS.replot, flags.FLAGS.devices = False, ["ideal"]
-        flags.FLAGS.config.spike_rate_hz = 300.0
-        with pytest.raises(ValueError, match="another config"):
-            compare_devices.main(["compare_devices"])
-    finally:
-        flags.FLAGS.unparse_flags()
+    done = subprocess.run(
+        [sys.executable, "-c", _COMPARE_DEVICES_DRIVER,
+         json.dumps(TINY_COUNTS), str(tmp_path), *argv],
+        capture_output=True, text=True, timeout=600,
+        cwd=Path(__file__).resolve().parents[1], env={**os.environ, "SRBM_JAX_CACHE": str(cache)})
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    first, _, rerun = done.stdout.partition("RERUN")
+    assert "| ep2 | 1 s | 1 s comp. |" in first and "ep1" not in first  # epoch 1 not evaluated
+    assert rerun.count("skipped") == 2 and "DRIVER OK" in rerun
 
 
 @pytest.mark.parametrize("variants, match", [
@@ -605,14 +622,10 @@ def test_compare_devices_entry_point_variants_rows_and_resume(tmp_path, capsys, 
     (["a:ideal:learning_rate"], "config.device_params"),
 ])
 def test_compare_devices_bad_variants(variants, match):
-    from experiments import compare_devices
-
     with pytest.raises(ValueError, match=match):
-        compare_devices.parse_variants(variants)
+        compare.parse_variants(variants)
 
 
 def test_compare_devices_unknown_row():
-    from experiments import compare_devices
-
     with pytest.raises(ValueError, match="neither a registered device"):
-        compare_devices.resolve_rows(["ideal", "nope"], {})
+        compare.resolve_rows(["ideal", "nope"], {})
