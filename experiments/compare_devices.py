@@ -19,8 +19,6 @@ the rows present, in --devices order, and the table is printed. `--replot` only 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import ml_collections
@@ -29,6 +27,7 @@ from ml_collections import config_flags
 
 from srbm_jax import analysis, experiment
 from srbm_jax.compare import compare_device, markdown, parse_variants, resolve_rows
+from srbm_jax.files import atomic_write
 
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file("config", "experiments/configs/default.py", "Base config.")
@@ -45,15 +44,8 @@ flags.DEFINE_bool("replot", False, "Redraw compare_devices.json / .md / .png fro
                   "rows, in --devices order (labels; then any other rows).")
 
 def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "w") as handle:
+        handle.write(text)
 
 
 def load_row(path: Path, fingerprint: str, seeds: int, params: str,

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from srbm_jax.files import atomic_write
 
 FORMAT = "srbm_jax.checkpoint/1"
 _BFLOAT16 = np.dtype(jnp.bfloat16)
@@ -73,19 +73,9 @@ def save(path, tree: Any, metadata: dict) -> Path:
         "metadata": metadata,
     }, sort_keys=True)
     arrays = {_leaf_name(i): leaf for i, leaf in enumerate(leaves)}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays, **{_HEADER: np.array(header),
-                                     _DIGEST: np.array(_digest(header, leaves))})
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as f:
+        np.savez(f, **arrays, **{_HEADER: np.array(header),
+                                 _DIGEST: np.array(_digest(header, leaves))})
     return path
 
 

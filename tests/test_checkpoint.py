@@ -125,3 +125,18 @@ def test_structure_mismatch(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError):
         checkpoint.load(tmp_path / "nope.npz", make_tree())
+
+
+def test_atomic_write_replaces_whole_or_not_at_all(tmp_path):
+    from srbm_jax.files import atomic_write
+
+    path = tmp_path / "sub" / "table.md"
+    with atomic_write(path, "w") as handle:
+        handle.write("first")
+    assert path.read_text() == "first" and (path.stat().st_mode & 0o777) == 0o644
+    with pytest.raises(RuntimeError, match="midway"):
+        with atomic_write(path, "w") as handle:
+            handle.write("half of the second")
+            raise RuntimeError("midway")
+    assert path.read_text() == "first"  # untouched, and no temporary file left beside it
+    assert sorted(p.name for p in path.parent.iterdir()) == ["table.md"]

@@ -18,13 +18,14 @@ import hashlib
 import os
 import subprocess
 import sys
-import tempfile
 import warnings
 import zipfile
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+
+from srbm_jax.files import atomic_write
 
 SOURCES = ("auto", "npz", "idx", "tfds", "wheel")
 CACHE_NAME = "mnist.npz"
@@ -157,17 +158,9 @@ def _load_npz(path: Path) -> MnistSplits:
 
 def _write_npz(path: Path, splits: MnistSplits) -> None:
     """Write the npz cache atomically (temp file in the same directory, then os.replace)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {k: getattr(splits, k) for k in KEYS}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".mnist-", suffix=".npz.tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez_compressed(f, **arrays, content_sha256=np.array(_content_sha256(arrays)))
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as f:
+        np.savez_compressed(f, **arrays, content_sha256=np.array(_content_sha256(arrays)))
 
 
 def _read_idx(path: Path, kind: str) -> np.ndarray:
