@@ -104,6 +104,9 @@ def main(argv):
         return
     rows = resolve_rows(FLAGS.devices, parse_variants(FLAGS.variant))
     (workdir / "rows").mkdir(parents=True, exist_ok=True)
+    if config.get("device_params", ""):
+        raise ValueError("config.device_params: set per row with --variant=LABEL:DEVICE:PARAMS "
+                         f"(got {config.device_params!r}; each row has its own device)")
     experiment.spec_and_params(config)  # config errors before any data is loaded
     fingerprint = experiment.fingerprint(config)
     drift_seconds = [float(value) for value in FLAGS.drift_seconds]
