@@ -586,6 +586,9 @@ flags.FLAGS.replot, flags.FLAGS.devices = False, ["ideal"]
 flags.FLAGS.config.spike_rate_hz = 300.0
 with pytest.raises(ValueError, match="another config"):
     compare_devices.main(["compare_devices"])
+flags.FLAGS.config.device_params = "learning_rate=0.1"
+with pytest.raises(ValueError, match="config.device_params: set per row with --variant"):
+    compare_devices.main(["compare_devices"])
 print("DRIVER OK")
 """
 
