@@ -358,3 +358,12 @@ def test_bipolar_2t1r_reference_outside_bounds_is_named():
 
     with pytest.raises(ValueError, match=r"device\.g_reference"):
         Bipolar2T1R().validate(Bipolar2T1RParams(g_reference=11.0))
+
+
+def test_refresh_pair_not_due_changes_nothing():
+    g_plus, g_minus = jnp.array([1.8, 0.6]), jnp.array([0.9, 1.7])
+    new_plus, new_minus, refreshed = refresh_pair(g_plus, g_minus, 0.0, 2.0, 0.75, 0.25,
+                                                  jnp.bool_(False))
+    np.testing.assert_array_equal(refreshed, [0.0, 0.0])
+    np.testing.assert_array_equal(new_plus, g_plus)
+    np.testing.assert_array_equal(new_minus, g_minus)

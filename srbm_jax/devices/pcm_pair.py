@@ -130,10 +130,7 @@ class AbstractPcmPair(Device):
         adds 1 to refresh_count and 2 RESETs to reset_pulses of its synapse."""
         g_plus, g_minus, refreshed = refresh_pair(state.g_plus, state.g_minus, params.g_min,
                                                   params.g_max, params.refresh_high,
-                                                  params.refresh_low)
-        refreshed = refreshed * jnp.asarray(due, jnp.float32)
-        g_plus = jnp.where(refreshed > 0, g_plus, state.g_plus)
-        g_minus = jnp.where(refreshed > 0, g_minus, state.g_minus)
+                                                  params.refresh_low, due)
         state = state._replace(g_plus=g_plus, g_minus=g_minus,
                                reset_pulses=state.reset_pulses + 2.0 * refreshed,
                                refresh_count=state.refresh_count + refreshed)

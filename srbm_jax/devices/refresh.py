@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 
 
-def refresh_pair(g_plus: jax.Array, g_minus: jax.Array, g_min, g_max, high, low
+def refresh_pair(g_plus: jax.Array, g_minus: jax.Array, g_min, g_max, high, low, due=True
                  ) -> tuple[jax.Array, jax.Array, jax.Array]:
     """Refresh the pairs whose devices are both high: (g_plus, g_minus, refreshed).
 
@@ -24,13 +24,16 @@ def refresh_pair(g_plus: jax.Array, g_minus: jax.Array, g_min, g_max, high, low
     re-programming is ideal (exact, no pulses, no noise; aihwkit re-programs with pulses and so
     lands within about one step), so G is preserved up to float rounding.
 
-    Units are those of the arguments (any conductance scale). `refreshed` is a float32 0/1 mask
-    of the synapses refreshed (its sum is the number of refreshes).
+    `due` (a boolean scalar, default True) gates the whole call: False refreshes nothing (the
+    refresh period of `pcm_pair`). Units are those of the arguments (any conductance scale).
+    `refreshed` is a float32 0/1 mask of the synapses refreshed (its sum is the number of
+    refreshes).
     """
     span = g_max - g_min
     f_plus = (g_plus - g_min) / span
     f_minus = (g_minus - g_min) / span
-    refreshed = (jnp.maximum(f_plus, f_minus) > high) & (jnp.minimum(f_plus, f_minus) > low)
+    refreshed = ((jnp.maximum(f_plus, f_minus) > high) & (jnp.minimum(f_plus, f_minus) > low)
+                 & jnp.asarray(due, bool))
     weight = g_plus - g_minus
     new_plus = jnp.where(refreshed, g_min + jnp.maximum(weight, 0.0), g_plus)
     new_minus = jnp.where(refreshed, g_min + jnp.maximum(-weight, 0.0), g_minus)
