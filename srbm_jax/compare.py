@@ -1,19 +1,20 @@
-"""Synapse devices side by side: train the same network with each device (seeds vmapped), count
-pulses and refreshes, and measure accuracy after drift. `experiments/compare_devices.py` is the
-command-line entry point.
+"""Synapse devices side by side: train the same network with each device (seeds vmapped) on the
+run driver, count pulses and refreshes, and measure accuracy after drift.
+`experiments/compare_devices.py` is the command-line entry point.
 
-    result = compare_device("pcm_nonlinear", config, data, seeds=2, drift_seconds=[1, 3600])
+    result = compare_device("pcm_nonlinear", config, data, seeds=2, drift_seconds=[1, 3600],
+                            workdir="/tmp/devices/rows/pcm_nonlinear")
     table = markdown([result, ...], config)
 
-For every device: `seeds` networks trained side by side (`jax.vmap` over root keys and device
-states; on-line eCD per network, or mini-batches of config.batch_size, with config.step_decay;
-seeds config.seed, +1, ...), evaluated after every epoch; at the end, the accuracy of the trained
-weights after programming, conductance drift and 1/f read noise
+For every device: `seeds` networks trained side by side by `srbm_jax.run.run_networks` (on-line
+eCD per network, or mini-batches of config.batch_size, with config.step_decay; seeds
+config.seed, +1, ...), with checkpoints in the row's workdir (a killed row resumes bit for bit),
+evaluated every config.eval_every epochs and after the last; at the end, the accuracy of the
+trained weights after programming, conductance drift and 1/f read noise
 (`srbm_jax.devices.inference_noise`, aihwkit's PCM formulas) at each time, without and with
-global drift compensation. Counts per network: coincidence events per epoch, SET / RESET pulses
-over the run (counted by the PCM pairs, implied by the events for gpgm_linear and bipolar_2t1r:
-`event_pulses`) and refreshes. bipolar_2t1r runs with its symmetric +-2 ms window
-(`srbm_jax.devices.TWO_T_ONE_R_WINDOW`).
+global drift compensation. Counts per network: coincidence events per epoch and the device's SET
+/ RESET pulses and refreshes over the run (`Device.pulse_counts`). A device with its own STDP
+window (`Device.stdp_window`, e.g. bipolar_2t1r's symmetric +-2 ms) runs with it.
 """
 from __future__ import annotations
 
@@ -25,48 +26,18 @@ import jax.numpy as jnp
 import numpy as np
 
 import srbm_jax
-from srbm_jax import checkpoint, experiment, sweep, train
+from srbm_jax import checkpoint
 from srbm_jax.devices import (
     DEVICES,
-    TWO_T_ONE_R_WINDOW,
     IdealParams,
     IdealState,
     IdealWeight,
     InferenceNoiseParams,
     noisy_weight,
 )
-
-
-def _seed_state(states, index):
-    return jax.tree_util.tree_map(lambda leaf: leaf[index], states)
-
-
-def event_pulses(name: str, potentiation, depression) -> dict:
-    """SET / RESET pulses implied by the eCD events for devices that keep no pulse counters.
-
-    gpgm_linear: every event programs both devices (data phase: SET Gp + RESET Gm; model phase:
-    RESET Gp + SET Gm), so SET = RESET = potentiation + depression events. bipolar_2t1r: one
-    device, SET per potentiation event and RESET per depression event. ideal: no device ({}).
-    The PCM pairs count their own pulses in their state (`pcm_pair`)."""
-    potentiation, depression = np.asarray(potentiation), np.asarray(depression)
-    if name == "gpgm_linear":
-        return {"set_pulses": (potentiation + depression).tolist(),
-                "reset_pulses": (potentiation + depression).tolist()}
-    if name == "bipolar_2t1r":
-        return {"set_pulses": potentiation.tolist(), "reset_pulses": depression.tolist()}
-    return {}
-
-
-def _counters(name: str, states, potentiation, depression, epochs: int) -> dict:
-    """Per-network totals over the run: events per epoch from the training statistics; SET /
-    RESET pulses and refreshes from the device state where it counts them, else from the events
-    (`event_pulses`)."""
-    result = {"update_events": ((potentiation + depression) / epochs).tolist()}
-    result.update(event_pulses(name, potentiation, depression))
-    for counter in ("set_pulses", "reset_pulses", "refresh_count", "clipped_pulses"):
-        if hasattr(states, counter):
-            result[counter] = np.asarray(jnp.sum(getattr(states, counter), axis=(1, 2))).tolist()
-    return result
+from srbm_jax.run import networks as nets
+from srbm_jax.run.driver import plan_from_config, run_networks
+from srbm_jax.run.objects import config_dict, config_for_device, fingerprint, spec_and_params
 
 
 def drift_accuracies(key, weight, test_x, test_y, params, spec, drift_seconds,
@@ -91,105 +62,122 @@ def drift_accuracies(key, weight, test_x, test_y, params, spec, drift_seconds,
 _LABEL = re.compile(r"^[A-Za-z0-9_.+-]+$")
 
 
-def parse_variants(variants: list[str]) -> dict[str, tuple[str, str]]:
-    """{label: (device, params)} from LABEL:DEVICE:PARAMS strings (compare_devices --variant);
-    ValueError naming --variant for a malformed entry, an unknown device, a label used twice or
-    one that shadows a device."""
+def parse_variants(variants: list[str]) -> dict[str, tuple[str, dict[str, float]]]:
+    """{label: (device, {field: value})} from LABEL:DEVICE:field=value,... strings
+    (compare_devices --variant); ValueError naming --variant for a malformed entry, an unknown
+    device or field, a label used twice or one that shadows a device."""
     result = {}
     for text in variants:
         parts = text.split(":", 2)
         if len(parts) != 3 or not _LABEL.match(parts[0]):
-            raise ValueError(f"--variant {text!r}: expected LABEL:DEVICE:name=value,... with "
+            raise ValueError(f"--variant {text!r}: expected LABEL:DEVICE:field=value,... with "
                              "LABEL made of letters, digits and _ . + -")
         label, device, params = parts
         if device not in DEVICES:
             raise ValueError(f"--variant {text!r}: device {device!r} is not one of {sorted(DEVICES)}")
         if label in result or label in DEVICES:
             raise ValueError(f"--variant {text!r}: label {label!r} is already a device or a variant")
-        experiment.parse_device_params(params)  # early, clear errors
-        result[label] = (device, params)
+        overrides = {}
+        for entry in (part.strip() for part in params.split(",") if part.strip()):
+            name, sep, value = (piece.strip() for piece in entry.partition("="))
+            try:
+                number = float(value) if sep and name else float("nan")
+            except ValueError:
+                number = float("nan")
+            if not np.isfinite(number) or name in overrides:
+                raise ValueError(f"--variant {text!r}: {entry!r} is not a new field=<finite number>")
+            overrides[name] = number
+        section = DEVICES[device]().config_section()
+        for name in overrides:
+            if name not in section or name == "name":
+                raise ValueError(f"--variant {text!r}: {name!r} is not a field of device "
+                                 f"{device!r}: allowed {', '.join(k for k in section if k != 'name')}")
+        result[label] = (device, overrides)
     return result
 
 
-def resolve_rows(rows: list[str], variants: dict[str, tuple[str, str]]) -> list[tuple[str, str, str]]:
-    """[(label, device, params)] for the --devices entries; ValueError for an unknown entry."""
+def resolve_rows(rows: list[str], variants: dict) -> list[tuple[str, str, dict]]:
+    """[(label, device, overrides)] for the --devices entries; ValueError for an unknown entry."""
     resolved = []
     for row in rows:
         if row in variants:
             resolved.append((row, *variants[row]))
         elif row in DEVICES:
-            resolved.append((row, row, ""))
+            resolved.append((row, row, {}))
         else:
             raise ValueError(f"--devices: {row!r} is neither a registered device "
                              f"{sorted(DEVICES)} nor a --variant label {sorted(variants)}")
     return resolved
 
 
-def compare_device(name: str, config, data, seeds: int, drift_seconds: list[float], *,
-                   label: str | None = None, device_params: str = "", state_path=None) -> dict:
-    """Train `seeds` networks with device `name`; returns accuracies, counters and drift table.
+def overrides_text(overrides: dict) -> str:
+    """'field=value,...' of a row's device overrides (for tables and saved rows)."""
+    return ",".join(f"{k}={v:g}" for k, v in overrides.items())
 
-    device_params: "name=value,..." overrides of the device's params (`config.device_params`,
-    `experiment.parse_device_params`); label: the row's name in tables and plots (default
-    `name`). The networks are evaluated after every config.eval_every epochs and after the last;
-    `accuracy_per_epoch` holds None for the epochs in between. state_path: where to save the
-    trained device states of all seeds (leading axis = seed; `checkpoint.save`), so that
-    other drift times can be evaluated later without training again."""
-    config = config.copy_and_resolve_references()
-    config.device = name
-    config.device_params = device_params
-    config.device_levels = 0
-    if name != "gpgm_linear":  # only the 6T2R pair has a bfloat16 storage option
-        config.conductance_dtype, config.conductance_rounding = "float32", "nearest"
-    spec, params = experiment.spec_and_params(config)
-    if name == "bipolar_2t1r":
-        spec = spec.replace(**TWO_T_ONE_R_WINDOW)
+
+def row_keys(seed: int, seeds: int) -> dict:
+    """Keys of the row's networks: root_i = key(seed + i), init / train / evaluate =
+    fold_in(root_i, 0 / 1 / 2) (this module's convention since the first device tables)."""
+    roots = jax.vmap(lambda s: jax.random.key(s))(jnp.arange(seeds) + seed)
+    return {name: jax.vmap(lambda k, i=i: jax.random.fold_in(k, i))(roots)
+            for i, name in enumerate(("init", "train", "evaluate"))}
+
+
+def compare_device(name: str, config, data, seeds: int, drift_seconds: list[float], workdir, *,
+                   label: str | None = None, overrides: dict | None = None, state_path=None,
+                   resume: bool = True, progress: bool = True) -> dict:
+    """Train `seeds` networks with device `name` in `workdir` (resumable); returns accuracies,
+    counters and the drift table.
+
+    overrides: {field: value} of the device's section (`config_for_device`; a device with its
+    own STDP window runs with it); label: the row's name in tables (default `name`).
+    `accuracy_per_epoch` holds per-seed accuracies, None for the epochs not evaluated.
+    state_path: where to save the trained device states of all seeds (leading axis = seed;
+    `checkpoint.save`), so other drift times can be evaluated later without training."""
+    overrides = overrides or {}
+    config = config_for_device(config, name, **overrides)
+    spec, params = spec_and_params(config)
     train_x, train_y, test_x, test_y = data
-    # Keys fold_in(key(seed), 0 / 1 / 2) for init / train / evaluation (this module's own
-    # convention since the first device tables; sweep.network_keys splits instead).
-    roots = jax.vmap(lambda s: jax.random.key(s))(jnp.arange(seeds) + config.seed)
-    init_keys, train_keys, eval_keys = (jax.vmap(lambda k, i=i: jax.random.fold_in(k, i))(roots)
-                                        for i in range(3))
-    states = jax.vmap(lambda k: srbm_jax.init_device(k, params, spec))(init_keys)
-    # Several local devices (TPU cores, GPUs): each trains its share of the seeds.
-    sharding = sweep.network_sharding(seeds)
-    train_keys, states = sweep.shard_networks((train_keys, states), sharding)
-    accuracy, potentiation, depression = [], np.zeros(seeds), np.zeros(seeds)
+    networks = nets.side_by_side(spec, params, row_keys(config.seed, seeds),
+                                 [{"seed": config.seed + i} for i in range(seeds)])
     start = time.perf_counter()
-    step_decay = float(config.get("step_decay", 1.0))  # as in experiment.train_and_evaluate
-    for epoch in range(config.epochs):
-        # As train_epoch: mini-batches of config.batch_size, the step-size schedule.
-        states, stats = sweep.train_networks(
-            train_keys, states, train_x, train_y, params, spec, epoch=epoch,
-            chunk_size=config.chunk_size, batch_size=config.batch_size,
-            progress=experiment.Progress(f"{label or name} epoch {epoch + 1} train ({seeds} "
-                                         "networks, images each)", len(train_y)),
-            params_at=lambda begin, epoch=epoch: train.scheduled_params(
-                params, spec, step_decay, epoch, begin, len(train_y)))
-        potentiation += stats["potentiation_events"].sum(axis=1)
-        depression += stats["depression_events"].sum(axis=1)
-        if (epoch + 1) % config.eval_every and epoch + 1 != config.epochs:
-            accuracy.append(None)
-            print(f"{label or name} epoch {epoch + 1}: trained "
-                  f"({time.perf_counter() - start:.0f} s)", flush=True)
-            continue
-        accuracy.append(sweep.evaluate_networks(eval_keys, states, test_x, test_y, params, spec,
-                                                epoch=epoch,
-                                                batch_size=min(250, len(test_y))).tolist())
-        print(f"{label or name} epoch {epoch + 1}: accuracy {np.mean(accuracy[-1]):.4f} "
-              f"({time.perf_counter() - start:.0f} s)", flush=True)
+    identity = fingerprint(config)
+
+    def check(metadata, path):
+        if metadata.get("fingerprint") != identity or metadata.get("seeds") != seeds:
+            raise ValueError(f"cannot resume from {path}: it was made with another config or "
+                             "seed count; use another --workdir or delete the row")
+
+    records, states, _ = run_networks(networks, data, plan_from_config(config, len(train_y)), workdir,
+                           resume=resume, metadata={"config": config_dict(config),
+                                                    "fingerprint": identity, "seeds": seeds},
+                           check_checkpoint=check, progress=progress,
+                           say=lambda line: print(f"{label or name} {line}", flush=True))
+    accuracy = []
+    for epoch in range(1, config.epochs + 1):
+        mine = sorted((r for r in records if r["epoch"] == epoch), key=lambda r: r["network"])
+        accuracy.append(None if mine[0]["test_accuracy"] is None
+                        else [r["test_accuracy"] for r in mine])
+    totals = {kind: np.zeros(seeds) for kind in ("potentiation_events", "depression_events")}
+    for record in records:
+        for kind in totals:
+            totals[kind][record["network"]] += record[f"{kind}_total"]
     if state_path is not None:
         checkpoint.save(state_path, states, {"device": name, "label": label or name,
-                                             "device_params": device_params, "seeds": seeds,
-                                             "config": experiment.config_dict(config)})
-    per_seed = [drift_accuracies(eval_keys[s], spec.device.read(_seed_state(states, s),
-                                                                params.device),
-                                 test_x, test_y, params, spec, drift_seconds)
+                                             "device_params": overrides_text(overrides),
+                                             "seeds": seeds, "config": config_dict(config)})
+    per_seed = [drift_accuracies(networks.keys["evaluate"][s],
+                                 spec.device.read(networks.state_of(states, s), params.device),
+                                 test_x, test_y, params, spec, drift_seconds,
+                                 batch_size=config.eval_batch_size)
                 for s in range(seeds)]
     drift = {condition: [row[condition] for row in per_seed] for condition in per_seed[0]}
-    return {"device": name, "label": label or name, "device_params": device_params,
-            "accuracy_per_epoch": accuracy, "drift": drift,
-            "counters": _counters(name, states, potentiation, depression, config.epochs),
+    counters = {"update_events": ((totals["potentiation_events"] + totals["depression_events"])
+                                  / config.epochs).tolist()}
+    counters.update(spec.device.pulse_counts(states, totals["potentiation_events"],
+                                             totals["depression_events"]))
+    return {"device": name, "label": label or name, "device_params": overrides_text(overrides),
+            "accuracy_per_epoch": accuracy, "drift": drift, "counters": counters,
             "wall_s": time.perf_counter() - start}
 
 

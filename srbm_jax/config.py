@@ -229,7 +229,8 @@ def validate(spec: Spec, params: Params) -> None:
         return value
 
     rate = values("spike_rate_hz")
-    _check(np.all(rate >= 0), "spike_rate_hz", ">= 0 Hz", rate)
+    # 0 Hz silences every input, label and bias neuron: nothing is learned (chance accuracy).
+    _check(np.all(rate > 0), "spike_rate_hz", "> 0 Hz (0 silences every input neuron)", rate)
     factor = values("bias_rate_factor")
     _check(np.all(factor >= 0), "bias_rate_factor", ">= 0", factor)
     max_rate = 1000.0 / spec.dt_ms

@@ -2,10 +2,10 @@
 
 Input neurons are Bernoulli per tick with p = rate * dt (a Poisson train in the dt -> 0 limit):
 * data neurons, 'threshold' coding (IBM): p = spike_rate * dt if pixel >= input_threshold, else 0;
-* data neurons, 'rate' coding (the seed's refinement): p = pixel * spike_rate * dt;
-* label neurons: the n_label/10 neurons of the true class at spike_rate * dt (data phase only);
+* data neurons, 'rate' coding (the source slides' proposed refinement): p = pixel * spike_rate * dt;
+* label neurons: the n_label/10 neurons of the true class at spike_rate * dt (data segment only);
 * bias neurons (visible and hidden): spike_rate * bias_rate_factor * dt, always.
-Rates in Hz, dt in ms, so p = rate * dt / 1000.
+Rates in Hz, dt in ms, so p = rate * dt / 1000. See docs/model.md#input-spikes.
 """
 from __future__ import annotations
 

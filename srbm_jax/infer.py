@@ -18,6 +18,7 @@ import numpy as np
 from srbm_jax import encoding, network
 from srbm_jax.config import Spec, validate
 from srbm_jax.schedule import inference_segment
+from srbm_jax.train import check_data_set, check_int_argument
 
 
 def label_counts_per_tick(key, weight, pixels, params, spec: Spec):
@@ -53,12 +54,18 @@ def evaluate(key, device_state, pixels, labels, params, spec: Spec, *, batch_siz
              progress: Callable[[int, int], None] | None = None):
     """Classify a data set.
 
+    pixels: N >= 1 images, uint8 [N, n_data] (0..255) or float in [0, 1] (or [N, H, W]);
+    labels: int [N] in 0..9, or None (then accuracy and accuracy_vs_time are NaN);
+    batch_size: images run side by side per compiled call, an integer >= 1 (the last batch is
+    padded). An empty data set, NaN or out-of-range pixels, or batch_size < 1 raise ValueError.
+
     Returns dict(accuracy, predictions [N], counts [N, 10] label-group spike counts,
     accuracy_vs_time [T]: the accuracy had the presentation stopped after each tick (predictions
     from the counts so far; ties, including no spikes yet, go to the lower class)).
     """
+    check_int_argument(batch_size, "batch_size", 1)
     validate(spec, params)
-    images, labels = encoding.check_images(pixels, labels, spec)
+    images, labels = check_data_set(pixels, labels, spec)
     counts = []
     correct_vs_time = 0.0
     total = images.shape[0]

@@ -1,5 +1,7 @@
 """One segment of ticks of the whole network, as a `lax.scan`, with the weights read once.
 
+The network: docs/model.md#network; the cost of dense and sparse drives: docs/model.md#cost.
+
 Data path of one tick t (spikes of tick t-1 arrive in tick t):
   drive_hidden  = alpha * sum_{i: visible i spiked at t-1} W[i, :]     (forward LIF)
   drive_visible = alpha * sum_{j: hidden j spiked at t-1}  W[:, j]     (backward LIF, "BLIF")

@@ -1,6 +1,6 @@
 """Leaky integrate-and-fire neurons with the 6T2R hardware's random walk, advanced one tick.
 
-Continuous model (seed slides; IBM simulator parameter file):
+Continuous model (the source slides; IBM 6T2R simulator parameter file; docs/model.md#neurons):
 
     du/dt = -u / tau + sum_j alpha * G_j * delta(t - t_j) + random walk,
 
@@ -9,7 +9,8 @@ where the random walk moves u by +walk_up or -walk_down with probability 1/2 eac
 for `refractory_ms`. Units: u and the threshold are the simulator's dimensionless membrane units
 (threshold 1); times in ms; G in conductance units (alpha converts G to membrane units).
 
-Clock-driven discretisation with tick dt (Spec.dt_ms), all of it exact except where noted:
+Clock-driven discretisation with tick dt (Spec.dt_ms), all of it exact except where noted
+(docs/model.md#discretisation):
 * Leak: u <- u * exp(-dt / tau) (exact for the deterministic part).
 * Random walk: the n = dt / walk_interval coin flips of one tick are summed exactly:
   k ~ Binomial(n, 1/2) as the popcount of n random bits; displacement = walk_up k - walk_down (n-k).
@@ -23,7 +24,7 @@ Clock-driven discretisation with tick dt (Spec.dt_ms), all of it exact except wh
   part-way through a later tick, for which only the active fraction of the coin flips and of the
   synaptic input is applied. This removes the rate bias of spike times rounded to tick ends.
 `benchmarks/dt_convergence.py` measures the remaining error: at dt = 1 ms the rate-vs-input curve is
-within 2 % of dt = 0.1 ms.
+within 1.3 % of dt = 0.1 ms (RESULTS.md section 1).
 """
 from __future__ import annotations
 

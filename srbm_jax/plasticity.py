@@ -1,6 +1,6 @@
 """eCD plasticity through STDP pulse coincidences (the 6T2R "gpgm" rule), from spike rasters.
 
-IBM 6T2R simulator (shared/reference/model.md section 5): a hidden spike at t_h schedules an update
+IBM 6T2R simulator (docs/model.md#plasticity): a hidden spike at t_h schedules an update
 event at t_e = t_h + d (d = 6 ms in the data phase, 2 ms in the model phase). At the event, every
 visible neuron whose last spike t_v has its STDP pulse still open, t_v <= t_e < t_v + w
 (w = 4 ms, `tset_width`), takes one update with the sign of the gate g(t_e).

@@ -1,5 +1,7 @@
 """Random words for a whole segment of ticks, drawn from an explicit JAX key.
 
+How every key of a run is derived: docs/model.md#random-numbers.
+
 Every random draw of the simulation loop (random-walk coin flips, bridge-crossing uniforms,
 Bernoulli input spikes, the PCM devices' per-pulse noise) is a uint32 word from
 `words(key, shape, source)`. Two sources give words of the same

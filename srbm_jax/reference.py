@@ -1,4 +1,4 @@
-"""Tick-exact on-line eCD: the slow reference for the fast training path.
+"""Tick-exact on-line eCD: the slow reference for the fast training path (docs/model.md#discretisation).
 
 `train.train_images` reads the weights once per segment and applies a segment's coincidence
 counts in one device call. Here every tick reads the weights, finds that tick's update events and

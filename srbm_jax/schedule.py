@@ -1,4 +1,4 @@
-"""The phase schedule of one training image and the global eCD gate g(t).
+"""The phase schedule of one training image and the global eCD gate g(t) (docs/model.md#phases).
 
 IBM simulator: transition 10 ms -> data phase 40 ms -> transition 10 ms -> model phase 40 ms.
 The image is simulated as two *segments* that differ in what is clamped:

@@ -1,29 +1,32 @@
 """Hyperparameter studies from a config: every combination of the swept values x every seed,
-trained side by side in one program (`srbm_jax.sweep`), evaluated after every epoch.
-`experiments/study.py` is the command-line entry point.
+trained side by side in one program (the run driver over N networks, `srbm_jax.run`), with
+checkpoints and a bit-exact resume. `experiments/study.py` is the command-line entry point.
 
-    records = run_study(config, {"spike_rate_hz": [200.0, 210.0, 220.0]}, seeds=[1, 2], data)
+    records = run_study(config, {"spike_rate_hz": [200.0, 210.0]}, seeds=[1, 2], data=data,
+                        workdir="/tmp/rates")
     print(markdown(records, ["spike_rate_hz"]))
 
 Swept fields are numeric config fields that are traced `Params` leaves: the neuron and input
-fields of `experiment.PARAMS_FIELDS` (spike_rate_hz, input_threshold, walk_up, ...) and, for the
-gpgm_linear device, its numeric fields (set_step, reset_step, init_std, ...). Sizes and choices
-(n_label, n_hidden, batch_size, device) change the compiled program: run one study per value.
-Every network uses the config's batch_size, chunk_size, step_decay, test_size and
-inference_ms; network (values, seed) gives what `experiments/train_mnist.py` gives with those
-values and `--config.seed=seed` (same keys, `sweep.network_keys`).
+fields (`srbm_jax.run.objects.PARAMS_FIELDS`: spike_rate_hz, input_threshold, walk_up, ...) and
+the numeric fields of the config's device, written `device.<field>` (device.set_step,
+device.dw_min, ...). Sizes and choices (n_label, n_hidden, batch_size, the device) change the
+compiled program: run one study per value. Network (values, seed) gives what
+`experiments/train_mnist.py` gives with those values and `--config.seed=seed` (same keys,
+`sweep.network_keys`), to float rounding (the N-network path is vmapped).
 """
 from __future__ import annotations
 
-import time
+import hashlib
+import json
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 
-from srbm_jax import experiment, sweep, train
-from srbm_jax.devices import GpGmParams
-
-_GPGM_FIELDS = tuple(GpGmParams.__dataclass_fields__)
+from srbm_jax import sweep
+from srbm_jax.run import networks as nets
+from srbm_jax.run.driver import plan_from_config, run_networks
+from srbm_jax.run.objects import PARAMS_FIELDS, config_dict, fingerprint, spec_and_params
 
 
 def parse_sweep(settings: Sequence[str]) -> dict[str, list[float]]:
@@ -49,74 +52,84 @@ def parse_sweep(settings: Sequence[str]) -> dict[str, list[float]]:
 
 def sweepable_fields(config) -> tuple[str, ...]:
     """Config fields a study can sweep in one program for this config's device."""
-    device_fields = _GPGM_FIELDS if config.device == "gpgm_linear" else ()
-    return experiment.PARAMS_FIELDS + device_fields
+    device_fields = tuple(f"device.{name}" for name, value in config.device.items()
+                          if isinstance(value, float))
+    return PARAMS_FIELDS + device_fields
+
+
+def _set(config, field: str, value: float) -> None:
+    if field.startswith("device."):
+        config.device[field[len("device."):]] = value
+    else:
+        config[field] = value
 
 
 def study_params(config, axes: dict[str, Sequence[float]], seeds: Sequence[int]):
     """(spec, stacked params, grid): one network per (values, seed) combination, seed fastest.
 
     grid: {field: [value per network], "seed": [seed per network]}. Each combination's config is
-    validated like a single run (`experiment.spec_and_params`), so a bad value names its field."""
+    validated like a single run (`spec_and_params`), so a bad value names its field."""
     allowed = sweepable_fields(config)
     for field in axes:
         if field not in allowed:
+            hint = (f" (device fields are written device.<field>: device.{field}?)"
+                    if f"device.{field}" in allowed else "")
             raise ValueError(f"config.{field} cannot be swept in one program: allowed one of "
-                             f"{sorted(allowed)} (sizes and choices need one study per value)")
+                             f"{sorted(allowed)} (sizes and choices need one study per value)"
+                             + hint)
     if len(seeds) == 0:
         raise ValueError("seeds is empty: allowed a non-empty list of integers")
     grid = sweep.product(**axes, seed=list(seeds))
     for n in range(len(grid["seed"])):  # validate every combination as a single run would
         single = config.copy_and_resolve_references()
         for field in axes:
-            single[field] = float(grid[field][n])
-        spec, params = experiment.spec_and_params(single)
-    names = {field: field if field in experiment.PARAMS_FIELDS else f"device__{field}"
-             for field in axes}
-    stacked = sweep.stack_params(params, **{names[f]: grid[f] for f in axes})
+            _set(single, field, float(grid[field][n]))
+        spec, params = spec_and_params(single)
+    stacked = sweep.stack_params(params, **{field.replace("device.", "device__"): grid[field]
+                                            for field in axes})
     return spec, stacked, grid
 
 
-def run_study(config, axes: dict[str, Sequence[float]], seeds: Sequence[int], data,
-              log: Callable[[str], None] = print, progress: bool = False) -> list[dict]:
-    """Train every (values, seed) network for config.epochs epochs side by side; returns one
-    record per network per epoch: {epoch, seed, <field>: value, accuracy, accuracy_100ms,
-    wall_s}. data: (train_x, train_y, test_x, test_y) as from `experiment.load_data`.
-    progress: a progress line (images of all networks per second, ETA) on stderr while training."""
+def study_fingerprint(config, axes, seeds) -> str:
+    """SHA-256 of the config's fingerprint, the axes and the seeds: a study's identity."""
+    text = json.dumps({"config": fingerprint(config), "axes": axes, "seeds": list(seeds)},
+                      sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def run_study(config, axes: dict[str, Sequence[float]], seeds: Sequence[int], data, workdir,
+              *, resume: bool = False, log: Callable[[str], None] = print,
+              progress: bool = False) -> list[dict]:
+    """Train every (values, seed) network for config.epochs epochs side by side in `workdir`
+    (metrics.jsonl, checkpoints; resume=True continues a killed study bit for bit); returns one
+    record per network per evaluated epoch: {epoch, seed, <field>: value, accuracy,
+    accuracy_100ms, wall_s}. data: (train_x, train_y, test_x, test_y) as from
+    `srbm_jax.run.load_data`."""
     spec, params, grid = study_params(config, axes, seeds)
-    train_x, train_y, test_x, test_y = data
-    keys, states = sweep.init_networks(grid["seed"], params, spec)
-    step_decay = float(config.get("step_decay", 1.0))
-    records, start = [], time.perf_counter()
-    n_networks = len(grid["seed"])
-    for epoch in range(config.epochs):
-        states, _ = sweep.train_networks(
-            keys, states, train_x, train_y, params, spec, epoch=epoch,
-            chunk_size=config.chunk_size, batch_size=config.batch_size,
-            params_at=lambda begin, epoch=epoch: train.scheduled_params(
-                params, spec, step_decay, epoch, begin, len(train_y)),
-            progress=_network_progress(f"epoch {epoch + 1} train", len(train_y), n_networks)
-            if progress else None)
-        results = sweep.evaluate_networks_full(keys, states, test_x, test_y, params, spec,
-                                               epoch=epoch,
-                                               batch_size=min(config.eval_batch_size, len(test_y)))
-        tick_100ms = min(spec.ticks(100.0), len(results[0]["accuracy_vs_time"])) - 1
-        for n in range(n_networks):
-            records.append({"epoch": epoch + 1, "seed": int(grid["seed"][n]),
-                            **{field: float(grid[field][n]) for field in axes},
-                            "accuracy": results[n]["accuracy"],
-                            "accuracy_100ms": float(results[n]["accuracy_vs_time"][tick_100ms]),
-                            "wall_s": time.perf_counter() - start})
-        log(f"epoch {epoch + 1}: accuracy " + ", ".join(
-            f"{100 * r['accuracy']:.1f}" for r in records[-n_networks:])
-            + f" % ({time.perf_counter() - start:.0f} s)")
-    return records
+    labels = [{"seed": int(grid["seed"][n]), **{field: float(grid[field][n]) for field in axes}}
+              for n in range(len(grid["seed"]))]
+    networks = nets.seed_networks(spec, params, grid["seed"])
+    networks.labels = labels
+    identity = study_fingerprint(config, axes, seeds)
+
+    def check(metadata, path):
+        if metadata.get("study") != identity:
+            raise ValueError(f"cannot resume from {path}: it belongs to another study (config, "
+                             "axes or seeds differ); use another workdir")
+
+    records, _, _ = run_networks(
+        networks, data, plan_from_config(config, len(data[1])), Path(workdir), resume=resume,
+        metadata={"config": config_dict(config), "study": identity, "axes": axes,
+                  "seeds": list(seeds)},
+        check_checkpoint=check, say=log, progress=progress)
+    return study_records(records, list(axes))
 
 
-def _network_progress(label: str, images: int, networks: int):
-    """`experiment.Progress` counting the images of all networks (done x networks)."""
-    line = experiment.Progress(f"{label} ({networks} networks)", images * networks)
-    return lambda done, total: line(done * networks)
+def study_records(records: list[dict], fields: list[str]) -> list[dict]:
+    """The study's view of the driver's records (evaluated epochs only)."""
+    return [{"epoch": r["epoch"], "seed": r["seed"], **{f: r[f] for f in fields},
+             "accuracy": r["test_accuracy"], "accuracy_100ms": r["test_accuracy_100ms"],
+             "wall_s": r["wall_s"]} for r in records if r.get("test_accuracy") is not None]
 
 
 def markdown(records: list[dict], fields: Sequence[str]) -> str:

@@ -80,7 +80,7 @@ def stack_params(params: Params, **values: Sequence[float]) -> Params:
 
 def network_keys(seed: int) -> dict[str, jax.Array]:
     """Root keys of one network: split(key(seed), 3) -> init, train, evaluate, the keys of
-    `experiment.train_and_evaluate` (experiments/train_mnist.py) for config.seed = seed."""
+    `srbm_jax.run.train_and_evaluate` (experiments/train_mnist.py) for config.seed = seed."""
     return dict(zip(_STREAMS, jax.random.split(jax.random.key(seed), 3), strict=True))
 
 
@@ -146,22 +146,23 @@ def _train_chunk_networks(roots, states, pixels, labels, indices, epoch, params,
 
 
 def train_networks(keys, states, images, labels, params: Params, spec: Spec, *, epoch: int = 0,
-                   chunk_size: int = 500, batch_size: int = 1,
+                   start: int = 0, chunk_size: int = 500, batch_size: int = 1,
                    params_at: Callable[[int], Params] | None = None,
                    progress: Callable[[int, int], None] | None = None):
     """One epoch of N networks side by side: `train.train_epoch` vmapped over networks.
 
     keys: the dict from `init_networks` (or [N] train root keys); states: leading axis N;
     params: stacked (leading axis N) or shared; params_at(begin) as in `train_epoch` (same
-    stacking). Returns (states, dict of per-image stats, numpy [N, images]).
+    stacking); start: the first image (a resumed epoch). Returns (states, dict of per-image
+    stats, numpy [N, images - start]).
     """
     roots = keys["train"] if isinstance(keys, dict) else keys
     n = roots.shape[0]
     stacked = _is_stacked(params, n)
     collected = []
     for inputs, chunk_params in train.epoch_chunks(
-            images, labels, params, spec, chunk_size=chunk_size, batch_size=batch_size,
-            params_at=params_at, progress=progress):
+            images, labels, params, spec, start=start, chunk_size=chunk_size,
+            batch_size=batch_size, params_at=params_at, progress=progress):
         states, stats = _train_chunk_networks(roots, states, *inputs, jnp.int32(epoch),
                                               chunk_params, spec, stacked)
         collected.append({name: np.asarray(getattr(stats, name)).reshape(n, -1)

@@ -45,6 +45,31 @@ class ImageStats(NamedTuple):
     depression_events: jax.Array
 
 
+def _is_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def check_int_argument(value, name: str, low: int, high: int | None = None, note: str = "") -> None:
+    """Raise ValueError('<name> = <value> is out of range: allowed ...') unless value is an
+    integer in [low, high] (no upper bound when high is None)."""
+    if not (_is_int(value) and value >= low and (high is None or value <= high)):
+        allowed = f"an integer >= {low}" if high is None else f"an integer in [{low}, {high}]"
+        raise ValueError(f"{name} = {value!r} is out of range: allowed {allowed}{note}")
+
+
+def check_data_set(pixels, labels, spec: Spec, name: str = "pixels"):
+    """`encoding.check_images` for the training and inference entry points, refusing an empty data
+    set first (N = 0 images: nothing to train or classify, and no accuracy to report).
+
+    Returns (images [N, n_data] in their own dtype, int32 labels [N] or None); raises ValueError
+    naming `name` for an empty set, a wrong shape or dtype, pixels out of range, NaN or inf."""
+    shape = np.shape(pixels)
+    if len(shape) >= 1 and shape[0] == 0:
+        raise ValueError(f"{name} has shape {tuple(shape)}: allowed N >= 1 images, [N, "
+                         f"{spec.n_data}] or [N, H, W] with H*W = n_data = {spec.n_data}")
+    return encoding.check_images(pixels, labels, spec, name)
+
+
 def image_key(root_key, epoch, index):
     """The key of image `index` in `epoch`: fold_in(fold_in(root_key, epoch), index)."""
     return jax.random.fold_in(jax.random.fold_in(root_key, epoch), index)
@@ -235,15 +260,18 @@ def epoch_chunks(pixels, labels, params, spec: Spec, *, start: int = 0, chunk_si
     """The chunk loop of `train_epoch` and `sweep.train_networks`: checks the arguments, params
     and images, then yields ((pixels, labels, indices) as from `chunk_inputs`, chunk params) for
     each chunk of images [start, N); chunk_size is rounded down to a multiple of batch_size.
-    `progress(end, total)` is called once the caller has trained a chunk (asks for the next)."""
-    if batch_size < 1:
-        raise ValueError(f"batch_size = {batch_size} is out of range: allowed >= 1")
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size = {chunk_size} is out of range: allowed >= 1")
+    `progress(end, total)` is called once the caller has trained a chunk (asks for the next).
+    Raises ValueError for an empty data set, start outside [0, N], batch_size or chunk_size < 1."""
+    check_int_argument(batch_size, "batch_size", 1)
+    check_int_argument(chunk_size, "chunk_size", 1)
     chunk_size = max(batch_size, chunk_size - chunk_size % batch_size)
     validate(spec, params)
-    images, labels = encoding.check_images(pixels, labels, spec)
+    images, labels = check_data_set(pixels, labels, spec)
+    if labels is None:
+        raise ValueError("labels = None: training needs int32 labels [N] in 0..9")
     total = images.shape[0]
+    check_int_argument(start, "start", 0, total,
+                       f" (N = {total} images in pixels; start = N leaves nothing to train)")
     for begin in range(start, total, chunk_size):
         end = min(begin + chunk_size, total)
         yield (chunk_inputs(images, labels, begin, end, batch_size),
@@ -258,7 +286,10 @@ def train_epoch(root_key, device_state, pixels, labels, params, spec: Spec, *, e
                 params_at: Callable[[int], Params] | None = None):
     """Train on images [start, N) of a data set in chunks (streams the data to the device).
 
-    pixels: images, uint8 [N, n_data] (0..255) or float in [0, 1] (or [N, H, W]).
+    pixels: images, uint8 [N, n_data] (0..255) or float in [0, 1] (or [N, H, W]), N >= 1.
+    start: the first image to train, 0 <= start <= N (start = N trains nothing and returns
+    device_state unchanged with empty stats: an epoch already finished); anything else, an empty
+    data set, NaN or out-of-range pixels raise ValueError naming the argument.
     batch_size = 1 is on-line eCD; > 1 is mini-batch eCD (see `train_images`). chunk_size images
     (rounded down to a multiple of batch_size) go to the device per jitted call; a last chunk
     whose size is not a multiple of batch_size is trained on-line. pixels / labels are validated with

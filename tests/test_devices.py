@@ -75,6 +75,13 @@ def test_gpgm_clip_to_custom_bounds():
     new = device.apply(None, state, jnp.array([[1.0, 1.0]]), jnp.zeros((1, 2)), params)
     np.testing.assert_allclose(new.g_plus, [[2.5, 3.0]])
     np.testing.assert_allclose(new.g_minus, [[1.5, 1.0]])
+    # Depression pushes Gm past the custom g_max (and Gp below g_min): both clipped to the
+    # custom bounds, not to the defaults [0, 10].
+    state = GpGmState(jnp.array([[2.0, 1.2, 1.2]]), jnp.array([[2.0, 2.9, 2.9]]))
+    new = device.apply(None, state, jnp.zeros((1, 3)), jnp.array([[1.0, 1.0, 7.0]]), params)
+    np.testing.assert_allclose(new.g_plus, [[1.5, 1.0, 1.0]])
+    np.testing.assert_allclose(new.g_minus, [[2.5, 3.0, 3.0]])
+    np.testing.assert_allclose(device.read(new, params), [[-1.0, -2.0, -2.0]])
 
 
 def test_quantise_levels_exact():

@@ -4,10 +4,12 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 from conftest import small_spec
 
 import srbm_jax
-from srbm_jax import infer
+from srbm_jax import encoding, infer, network
+from srbm_jax.schedule import inference_segment
 
 
 def _setup():
@@ -46,3 +48,88 @@ def test_accuracy_vs_time_ends_at_the_accuracy():
     # Same key and data, another batch size: the same counts (keys follow the image index).
     again = srbm_jax.evaluate(jax.random.key(2), state, pixels, labels, params, spec, batch_size=5)
     np.testing.assert_array_equal(again["counts"], result["counts"])
+
+
+# ---- degenerate input ---------------------------------------------------------------------------
+def test_evaluate_refuses_empty_data_and_bad_batch_size():
+    """Zero images (a reshape error / NaN accuracy before), batch_size 0 (a range() error before)
+    and NaN pixels are each a ValueError naming the argument and what is allowed, raised before
+    anything is compiled."""
+    spec, params, state, pixels, labels = _setup()
+    key = jax.random.key(0)
+    for empty in (np.zeros((0, 4, 4), np.uint8), np.zeros((0, spec.n_data), np.float32)):
+        with pytest.raises(ValueError, match=r"pixels has shape \(0, .*\): allowed N >= 1"):
+            srbm_jax.evaluate(key, state, empty, np.zeros(0, np.int32), params, spec)
+        with pytest.raises(ValueError, match=r"pixels has shape \(0, .*\): allowed N >= 1"):
+            srbm_jax.evaluate(key, state, empty, None, params, spec)
+    for bad in (0, -3, 2.5, True):
+        with pytest.raises(ValueError, match=rf"batch_size = {bad!r} is out of range: allowed an "
+                                             r"integer >= 1"):
+            srbm_jax.evaluate(key, state, pixels, labels, params, spec, batch_size=bad)
+    nan = pixels.copy()
+    nan[1, 3] = np.nan
+    with pytest.raises(ValueError, match="pixels contains NaN or inf"):
+        srbm_jax.evaluate(key, state, nan, labels, params, spec)
+
+
+def test_evaluate_default_spec_zero_mnist_images():
+    """The report's case: MNIST-shaped [0, 28, 28] images with the default Spec."""
+    spec = srbm_jax.Spec()
+    params = srbm_jax.default_params(spec)
+    state = srbm_jax.init_device(jax.random.key(0), params, small_spec())  # never read
+    with pytest.raises(ValueError, match=r"pixels has shape \(0, 28, 28\): allowed N >= 1 images"):
+        srbm_jax.evaluate(jax.random.key(0), state, np.zeros((0, 28, 28), np.uint8),
+                          np.zeros(0, np.int32), params, spec)
+
+
+# ---- several label neurons per class ------------------------------------------------------------
+K_PER_CLASS = 4  # n_label = 40, the default
+
+
+def _one_path_per_class_network():
+    """n_label = 40 (4 label neurons per class), noiseless neurons, IdealWeight weights that wire
+    data neuron c -> hidden neuron c -> the 4 label neurons of class c (c = 0..9): an image with
+    only pixel c on can only make class c's label group spike. Label neuron i belongs to class
+    i // 4, so under a class = i % 10 grouping most predictions would be wrong."""
+    spec = small_spec(n_label=10 * K_PER_CLASS, inference_ms=20.0, device=srbm_jax.IdealWeight())
+    params = srbm_jax.default_params(spec, walk_up=0.0, walk_down=0.0, spike_rate_hz=500.0,
+                                     bias_rate_factor=0.0, alpha=0.1)
+    weight = np.zeros((spec.n_visible, spec.n_hidden_total), np.float32)
+    for c in range(10):
+        weight[c, c] = 20.0  # alpha * 20 = 2 > threshold: every input spike fires hidden c
+        first = spec.n_data + K_PER_CLASS * c
+        weight[first:first + K_PER_CLASS, c] = 20.0
+    state = srbm_jax.devices.IdealState(jnp.asarray(weight))
+    pixels = np.zeros((10, spec.n_data), np.float32)
+    pixels[np.arange(10), np.arange(10)] = 1.0
+    return spec, params, state, pixels, np.arange(10, dtype=np.int32)
+
+
+def test_label_groups_with_several_neurons_per_class():
+    spec, params, state, pixels, labels = _one_path_per_class_network()
+    assert spec.labels_per_class == K_PER_CLASS
+    result = srbm_jax.evaluate(jax.random.key(3), state, pixels, labels, params, spec,
+                               batch_size=5)
+    counts = result["counts"]
+    # Every label spike of image c falls into class c's group, and there are several of them.
+    np.testing.assert_array_equal(counts, np.diag(np.diag(counts)))
+    assert np.all(np.diag(counts) >= K_PER_CLASS)
+    np.testing.assert_array_equal(result["predictions"], labels)
+    assert result["accuracy"] == 1.0
+    # The groups are the neuron blocks [n_data + 4 c, n_data + 4 c + 4): the per-neuron label
+    # spikes of one image (same key, same segment), grouped by hand, give its counts.
+    weight = spec.device.read(state, params.device)
+    dense = spec.replace(drive_chunk=0)  # what a batch of images runs
+    segment = inference_segment(spec)
+    for c in (1, 7):
+        words = network.draw_segment_words(jax.random.fold_in(jax.random.key(3), c),
+                                           segment.n_ticks, segment.visible_free, dense)
+        _, visible, _ = network.run_free_segment(
+            words, network.init_carry(dense), weight,
+            encoding.visible_probabilities(jnp.asarray(pixels[c]), None, params, dense),
+            encoding.hidden_probabilities(params, dense), params, dense, segment.visible_free)
+        per_neuron = np.asarray(visible)[:, spec.label_slice].sum(axis=0)
+        by_hand = np.zeros(10)
+        for neuron, spikes in enumerate(per_neuron):
+            by_hand[neuron // K_PER_CLASS] += spikes
+        np.testing.assert_array_equal(by_hand, counts[c])

@@ -84,11 +84,13 @@ def test_one_tick_matches_numpy_reference(visible_free):
     np.testing.assert_array_equal(h_raster[0], state["hidden_spikes"])
 
 
-@pytest.mark.parametrize("drive_chunk", [0, 3])
-def test_several_ticks_match_numpy_reference(drive_chunk):
-    """8 ticks: both the whole-segment scan and tick-by-tick calls agree with the reference."""
+@pytest.mark.parametrize("drive_chunk, dt_ms", [(0, 1.0), (3, 1.0), (3, 0.5)])
+def test_several_ticks_match_numpy_reference(drive_chunk, dt_ms):
+    """8 ticks: both the whole-segment scan and tick-by-tick calls agree with the reference (also
+    at dt = 0.5 ms: the leak exp(-dt / tau), the refractory count-down and the 50 coin flips per
+    tick all depend on dt)."""
     n_ticks = 8
-    spec = small_spec(drive_chunk=drive_chunk)
+    spec = small_spec(drive_chunk=drive_chunk, dt_ms=dt_ms)
     params, weight, carry, p_visible, p_hidden = _setup(spec, seed=1)
     words = network.draw_segment_words(jax.random.key(2), n_ticks, MODEL_FREE, spec)
     final, v_raster, h_raster = _free(words, carry, weight, p_visible, p_hidden, params, spec,

@@ -28,18 +28,24 @@ _lif_tick_jit = jax.jit(neurons.lif_tick,
                         static_argnames=("dt_ms", "flips_per_tick", "bridge_correction"))
 
 
-def _tick(state, drive, words, params, bridge=False):
-    return _lif_tick_jit(state, drive, words, params, dt_ms=DT, flips_per_tick=FLIPS,
-                         bridge_correction=bridge)
+# A second tick for the closed-form and reference tests: dt enters the leak, exp(-dt / tau),
+# the refractory count-down and the number of coin flips, none of which a dt = 1 ms test can tell
+# from a constant.
+DTS = [DT, 0.5]
 
 
-def _run_constant_drive(drives, n_ticks, params):
+def _tick(state, drive, words, params, bridge=False, dt=DT):
+    return _lif_tick_jit(state, drive, words, params, dt_ms=dt,
+                         flips_per_tick=int(round(dt / 0.01)), bridge_correction=bridge)
+
+
+def _run_constant_drive(drives, n_ticks, params, dt=DT):
     drives = jnp.asarray(drives, jnp.float32)
-    words = jnp.zeros((drives.shape[0], N_WORDS), jnp.uint32)
+    words = jnp.zeros((drives.shape[0], math.ceil((round(dt / 0.01) + 24) / 32)), jnp.uint32)
     state = neurons.init_layer(drives.shape[0])
     trace = []
     for _ in range(n_ticks):
-        state, spikes = _tick(state, drives, words, params)
+        state, spikes = _tick(state, drives, words, params, dt=dt)
         trace.append((np.asarray(state.membrane), np.asarray(state.refractory_left),
                       np.asarray(spikes)))
     return trace
@@ -52,12 +58,13 @@ def test_init_layer_at_rest():
     assert state.membrane.dtype == jnp.float32
 
 
-def test_constant_drive_closed_form_before_first_spike():
-    """u_k = I (1 - d^k) / (1 - d), d = exp(-dt/tau), while below threshold."""
+@pytest.mark.parametrize("dt", DTS)
+def test_constant_drive_closed_form_before_first_spike(dt):
+    """u_k = I (1 - d^k) / (1 - d), d = exp(-dt/tau), while below threshold (I per tick)."""
     params = _noiseless_params(firing_threshold=1e6)
     drives = np.array([0.0, 0.05, 0.3, 0.7], np.float32)
-    d = math.exp(-DT / 10.0)
-    trace = _run_constant_drive(drives, 12, params)
+    d = math.exp(-dt / 10.0)
+    trace = _run_constant_drive(drives, 12, params, dt)
     for k, (membrane, refractory, spikes) in enumerate(trace, start=1):
         expected = drives.astype(np.float64) * (1 - d ** k) / (1 - d)
         np.testing.assert_allclose(membrane, expected, rtol=FLOAT32_RTOL, atol=1e-7)
@@ -100,14 +107,18 @@ def test_first_spike_reset_and_refractory_exact():
     np.testing.assert_allclose(refractory, [e[1] for e in expected], rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("dt", DTS)
 @pytest.mark.parametrize("drive", [0.12, 0.25, 0.5, 1.5])
-def test_constant_drive_matches_reference_trace(drive):
+def test_constant_drive_matches_reference_trace(drive, dt):
     params = _noiseless_params()
-    trace = _run_constant_drive([drive], 40, params)
-    expected = expected_lif_trace(drive, 40, 10.0, DT, 1.0, 4.0)
+    trace = _run_constant_drive([drive], 40, params, dt)
+    expected = expected_lif_trace(drive, 40, 10.0, dt, 1.0, 4.0)
     np.testing.assert_array_equal([t[2][0] for t in trace], [e[2] for e in expected])
     np.testing.assert_allclose([t[0][0] for t in trace], [e[0] for e in expected],
                                rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose([t[1][0] for t in trace], [e[1] for e in expected],
+                               rtol=1e-5, atol=1e-6)
+    assert any(e[2] for e in expected)  # the trace reaches threshold (resets are compared)
 
 
 def test_partial_tick_applies_active_fraction_of_drive_and_flips():

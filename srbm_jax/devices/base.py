@@ -18,9 +18,12 @@ events of a kind have the same sign, so a device may apply them as `count` succe
 from __future__ import annotations
 
 import abc
+import dataclasses
+import math
 from typing import Any
 
 import jax
+import ml_collections
 import numpy as np
 
 
@@ -55,8 +58,8 @@ class Device(abc.ABC):
         step-size schedules (`srbm_jax.train.train_epoch(params_at=...)`). Devices whose step
         is a physical constant of the pulse (the PCM pairs) do not support it."""
         raise NotImplementedError(
-            f"device {self.name!r} has no scalable step: a step-size schedule (step_decay < 1) "
-            "is supported by ideal, gpgm_linear and bipolar_2t1r")
+            f"device {self.name!r} has no scalable step (its step is a fixed property of the "
+            "pulse): step-size schedules need a device with `scalable_step`")
 
     # Whether `relax` implements weight decay; the identity default must not be asked for a
     # nonzero fraction (`srbm_jax.config.validate` checks weight_decay against this).
@@ -69,6 +72,78 @@ class Device(abc.ABC):
         without weight decay (`supports_relax` False); those only ever see fraction 0."""
         del key, params, fraction
         return state
+
+    # ---- self-description: capabilities, config section, statistics ------------------------
+    # Spec settings of the STDP window this device is meant to run with (e.g. the 2T1R cell's
+    # symmetric window), or None for the IBM window of `srbm_jax.Spec`. Configs built for the
+    # device and device-comparison rows apply it.
+    stdp_window: dict | None = None
+
+    # Whether `scale_steps` is implemented (step-size schedules such as config.step_decay < 1).
+    scalable_step: bool = False
+
+    @property
+    def linear_read(self) -> bool:
+        """Whether `read` is linear in the state, so that the mean of several states reads as
+        the mean of their weights (tail averages, EMA of the weights). False unless a device
+        says otherwise."""
+        return False
+
+    def structural_options(self) -> dict[str, Any]:
+        """{option: value} of the device's static fields (sizes and choices, not traced): the
+        dataclass fields other than `name`."""
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)
+                if field.name != "name"}
+
+    def config_section(self) -> ml_collections.ConfigDict:
+        """The device's section of an experiment config (`config.device`): its registered name,
+        its structural options, then its numeric parameters, each with this device's default.
+        Every entry is settable from the command line as `--config.device.<field>=...` and the
+        numeric ones can be swept by `srbm_jax.study` (`device.<field>`)."""
+        section = {"name": self.name, **self.structural_options()}
+        section.update(_numeric_fields(self.default_params()))
+        return ml_collections.ConfigDict(section)
+
+    @classmethod
+    def from_config(cls, section: Any) -> tuple[Device, Any]:
+        """(device, numeric params) from a config section as `config_section` writes it.
+
+        Every field must belong to this device: an unknown one (a field of another device, a
+        typo) raises ValueError naming `config.device.<field>` and the fields allowed."""
+        values = dict(section)
+        name = values.pop("name", None)
+        defaults = cls()
+        options = defaults.structural_options()
+        numeric = _numeric_fields(defaults.default_params())
+        allowed = ["name", *options, *numeric]
+        for field in values:
+            if field not in options and field not in numeric:
+                raise ValueError(
+                    f"config.device.{field} is not a field of device {name or defaults.name!r}: "
+                    f"allowed {', '.join(allowed)} (another device's section? build the config "
+                    f"for this device with `--config=<config.py>:{defaults.name}`)")
+        chosen = {}
+        for field, value in values.items():
+            if field in options:
+                chosen[field] = _option_value(field, value, options[field])
+        device = cls(**chosen)
+        params = defaults.default_params().replace(**{
+            field: _number(field, value) for field, value in values.items() if field in numeric})
+        return device, params
+
+    def weight_statistics(self, state: Any, params: Any) -> dict[str, float]:
+        """Mean, std, min and max of the read weight (conductance units); devices with
+        conductance bounds add the fraction of devices at each bound."""
+        weight = np.asarray(self.read(state, params), np.float64)
+        return {"weight_mean": float(weight.mean()), "weight_std": float(weight.std()),
+                "weight_min": float(weight.min()), "weight_max": float(weight.max())}
+
+    def pulse_counts(self, states: Any, potentiation: Any, depression: Any) -> dict[str, list]:
+        """SET / RESET pulses of N networks over a run, per network, from the device states
+        (leading network axis) or, for devices that keep no counters, from the eCD event totals
+        `potentiation`, `depression` ([N]). The default: none ({}), e.g. the ideal weight."""
+        del states, potentiation, depression
+        return {}
 
 
 def check_field(condition: Any, field: str, allowed: str, value: Any) -> None:
@@ -90,3 +165,35 @@ def check_params(params: Any, fields: tuple[str, ...], rule: str = "finite") -> 
     for field in fields:
         value = np.asarray(getattr(params, field))
         check_field(np.all(test(value)), field, allowed, value)
+
+
+def _numeric_fields(params: Any) -> dict[str, float]:
+    """{field: float default} of a device's numeric params (a flax struct dataclass)."""
+    return {field.name: float(np.asarray(getattr(params, field.name)))
+            for field in dataclasses.fields(params)}
+
+
+def _number(field: str, value: Any) -> float:
+    """A finite number for config.device.<field>, or ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise ValueError(f"config.device.{field} = {value!r} is out of range: allowed a number")
+    if not math.isfinite(float(value)):
+        raise ValueError(f"config.device.{field} = {value!r} is out of range: allowed a finite number")
+    return float(value)
+
+
+def _option_value(field: str, value: Any, default: Any) -> Any:
+    """A structural option converted to the type of its default (int, bool or str), or
+    ValueError naming config.device.<field>."""
+    kind = type(default)
+    if kind is bool:
+        if isinstance(value, bool) or value in (0, 1):
+            return bool(value)
+        raise ValueError(f"config.device.{field} = {value!r} is out of range: allowed True or False")
+    if kind is int:
+        if isinstance(value, bool) or not float(value) == int(value):
+            raise ValueError(f"config.device.{field} = {value!r} is out of range: allowed an integer")
+        return int(value)
+    if kind is str and not isinstance(value, str):
+        raise ValueError(f"config.device.{field} = {value!r} is out of range: allowed a string")
+    return value

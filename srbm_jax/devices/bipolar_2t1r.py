@@ -79,6 +79,18 @@ class Bipolar2T1R(Device):
     def read(self, state, params):
         return quantise(state.conductance, params.g_min, params.g_max, self.levels) - params.g_reference
 
+    scalable_step = True
+    # The 2T1R cell's symmetric STDP window (+-2 ms around the hidden spike) as Spec settings
+    # at dt = 1 ms; configs built for this device (`experiments/configs/default.py:bipolar_2t1r`)
+    # and device-comparison rows use it.
+    stdp_window = {"data_event_delay_ms": 2.0, "model_event_delay_ms": 2.0, "pulse_width_ms": 5.0}
+
+    def pulse_counts(self, states, potentiation, depression) -> dict[str, list]:
+        """One device per synapse: a SET per potentiation event, a RESET per depression event."""
+        del states
+        return {"set_pulses": np.asarray(potentiation).tolist(),
+                "reset_pulses": np.asarray(depression).tolist()}
+
     def scale_steps(self, params, factor):
         """set_step and reset_step multiplied by factor."""
         return params.replace(set_step=params.set_step * factor, reset_step=params.reset_step * factor)

@@ -119,6 +119,29 @@ class GpGmLinear(Device):
 
         return q(state.g_plus) - q(state.g_minus)
 
+    scalable_step = True
+
+    @property
+    def linear_read(self) -> bool:
+        """The analog read (levels = 0) is linear in (Gp, Gm); a quantised read is not."""
+        return self.levels == 0
+
+    def weight_statistics(self, state, params) -> dict[str, float]:
+        """The base statistics plus the fraction of devices at g_min and at g_max."""
+        result = super().weight_statistics(state, params)
+        both = np.concatenate([np.asarray(state.g_plus, np.float32).ravel(),
+                               np.asarray(state.g_minus, np.float32).ravel()])
+        result["fraction_at_g_min"] = float(np.mean(both <= np.float32(params.g_min)))
+        result["fraction_at_g_max"] = float(np.mean(both >= np.float32(params.g_max)))
+        return result
+
+    def pulse_counts(self, states, potentiation, depression) -> dict[str, list]:
+        """Every eCD event programs both devices (data phase: SET Gp + RESET Gm; model phase:
+        RESET Gp + SET Gm), so SET = RESET = potentiation + depression events."""
+        del states
+        events = (np.asarray(potentiation) + np.asarray(depression)).tolist()
+        return {"set_pulses": events, "reset_pulses": list(events)}
+
     def scale_steps(self, params, factor):
         """set_step and reset_step multiplied by factor."""
         return params.replace(set_step=params.set_step * factor, reset_step=params.reset_step * factor)

@@ -51,6 +51,9 @@ class IdealWeight(Device):
     def read(self, state, params):
         return state.weight
 
+    scalable_step = True
+    linear_read = True
+
     def scale_steps(self, params, factor):
         """learning_rate multiplied by factor."""
         return params.replace(learning_rate=params.learning_rate * factor)

@@ -92,6 +92,8 @@ class OptaxWeight(Device):
     def read(self, state, params):
         return state.weight
 
+    scalable_step = True
+
     def scale_steps(self, params, factor):
         """learning_rate multiplied by factor."""
         return params.replace(learning_rate=params.learning_rate * factor)

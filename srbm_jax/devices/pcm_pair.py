@@ -104,6 +104,13 @@ class AbstractPcmPair(Device):
                     "refresh_every", "an integer in [1, 2^24) (apply calls per refresh check)",
                     every)
 
+    def pulse_counts(self, states, potentiation, depression) -> dict[str, list]:
+        """The pulses this pair counted itself (states with a leading network axis): SET and
+        RESET pulses, refreshes and clipped pulses, summed over the synapses of each network."""
+        del potentiation, depression
+        return {counter: np.asarray(jnp.sum(getattr(states, counter), axis=(1, 2))).tolist()
+                for counter in ("set_pulses", "reset_pulses", "refresh_count", "clipped_pulses")}
+
     def read(self, state, params):
         """G = Gp - Gm (the device's conductance units)."""
         return state.g_plus - state.g_minus

@@ -1,0 +1,157 @@
+"""Working with finished runs: their config and states, continuing them with changed settings,
+and averaging the states of their checkpoints.
+
+    config = load_run_config(workdir)                 # upgraded if it predates config.device
+    state, metadata = load_run_state(workdir, config)  # the newest checkpoint (or a given path)
+    records = continue_run(source, epochs=1, changes={"device.set_step": 0.005}, workdir=new)
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jax
+import ml_collections
+import numpy as np
+
+from srbm_jax import checkpoint, train
+from srbm_jax.run import networks as nets
+from srbm_jax.run.averaging import average_states
+from srbm_jax.run.checkpoints import latest_path
+from srbm_jax.run.driver import plan_from_config, run_networks
+from srbm_jax.run.objects import config_dict, config_error, fingerprint, load_config, spec_and_params
+from srbm_jax.run.records import emit_record
+from srbm_jax.run.training import checkpoint_check, load_data
+
+
+def load_run_config(workdir) -> ml_collections.ConfigDict:
+    """The config a run saved in workdir/config.json (in today's form)."""
+    path = Path(workdir) / "config.json"
+    if not path.exists():
+        raise FileNotFoundError(f"no config.json in {workdir}: not a run directory")
+    return load_config(json.loads(path.read_text()))
+
+
+def load_run_state(path_or_workdir, config) -> tuple[Any, dict]:
+    """(device_state, metadata) of a checkpoint of a one-network run of `config`: a checkpoint
+    file, or a workdir (its newest checkpoint). The checkpoint's own checks (format, SHA-256,
+    tree) apply, and it must belong to `config` (`training.checkpoint_check`)."""
+    path = Path(path_or_workdir)
+    if path.is_dir():
+        path = latest_path(path)
+    spec, params = spec_and_params(config)
+    metadata = checkpoint.read_metadata(path)
+    checkpoint_check(config)(metadata, path)
+    position = int(metadata["next_image"])
+    like = {"device": train.init_device(jax.random.key(0), params, spec),
+            "stats": {name: np.zeros((position,), np.float32) for name in train.ImageStats._fields}}
+    tree, metadata = checkpoint.load(path, _with_averages(like, path))
+    return jax.tree_util.tree_map(jax.numpy.asarray, tree["device"]), metadata
+
+
+def _with_averages(like: dict, path: Path) -> dict:
+    """`like` extended by the averages a checkpoint holds (they are not needed here, but the
+    tree must match)."""
+    config = checkpoint.read_metadata(path).get("config", {})
+    half_life, tail = config.get("ema_half_life_images", 0), config.get("tail_average_epochs", 0)
+    if not (half_life or tail):
+        return like
+    from srbm_jax.run.averaging import WeightAverages
+
+    return {**like, "averages": WeightAverages(half_life, tail, 1).init(like["device"])}
+
+
+# Fields a continuation may change (numeric settings; shapes and the device stay the run's).
+CONTINUE_FIELDS = ("walk_up", "walk_down", "input_threshold", "spike_rate_hz", "inference_ms",
+                   "batch_size", "weight_decay", "step_decay")
+
+
+def parse_changes(settings: list[str], config) -> dict[str, Any]:
+    """{field: value} from "field=value" strings: a field of CONTINUE_FIELDS or a numeric field
+    of the run's device ("device.set_step=0.005"); ValueError naming the setting otherwise."""
+    allowed = list(CONTINUE_FIELDS) + [f"device.{name}" for name, value in config.device.items()
+                                       if isinstance(value, float)]
+    result = {}
+    for setting in settings:
+        field, _, value = setting.partition("=")
+        if field not in allowed:
+            raise ValueError(f"--set={setting}: field must be one of {sorted(allowed)}")
+        current = config.device[field[7:]] if field.startswith("device.") else config[field]
+        try:
+            result[field] = type(current)(value)
+        except ValueError:
+            raise ValueError(f"--set={setting}: value must be a {type(current).__name__}") from None
+    return result
+
+
+def continue_run(source, epochs: int, changes: dict, workdir, *, resume: bool = False,
+                 out: str = "", verbose: bool = True) -> list[dict]:
+    """Train `epochs` more epochs of a finished run (`source`, at an epoch boundary) with
+    `changes` ({field or "device.<field>": value}), as a run of its own in `workdir` (its
+    config.json, metrics, checkpoints; resumable with resume=True). Epoch e of the continuation
+    uses the image and evaluation keys of epoch (source epochs + e), as an uninterrupted longer
+    run would, so with no changes it reproduces that run's later epochs. The source is only
+    read. Returns the continuation's records (also printed as JSON lines, and appended to
+    `out` if given)."""
+    source = Path(source)
+    if Path(workdir).resolve() == source.resolve():
+        raise ValueError(f"workdir {workdir} is the source run: allowed another directory (the "
+                         "source is only read)")
+    config = load_run_config(source)
+    path = latest_path(source)
+    state, metadata = load_run_state(path, config)
+    done = int(metadata["epoch"])
+    if int(metadata["next_image"]) != 0:
+        raise ValueError(f"{path} is mid-epoch (image {metadata['next_image']}); finish the run "
+                         "with train_mnist --resume first")
+    for field, value in changes.items():
+        if field.startswith("device."):
+            config.device[field[7:]] = value
+        elif field in config:
+            config[field] = value
+        else:
+            raise config_error(field, "is not a field of the run's config")
+    config.epochs = done + epochs
+    spec, params = spec_and_params(config)
+    data = load_data(config, verbose=False)
+    networks = nets.one_network(spec, params, config.seed)
+    say = print if verbose else (lambda _: None)
+    records, _, _ = run_networks(
+        networks, data, plan_from_config(config, len(data[1])), workdir, resume=resume,
+        metadata={"config": config_dict(config), "fingerprint": fingerprint(config),
+                  "source_run": str(source), "source_epochs": done, "changes": changes},
+        check_checkpoint=checkpoint_check(config), initial=(state, done), say=say,
+        progress=verbose,
+        on_start=lambda: (Path(workdir) / "config.json").write_text(json.dumps(
+            {**config_dict(config)}, indent=2) + "\n"))
+    for record in records:
+        emit_record({"source_run": str(source), "source_epochs": done, "changes": changes,
+                     **record}, out)
+    return records
+
+
+def average_run_states(paths, config, window: int = 0) -> tuple[Any, list[tuple[int, int]]]:
+    """Tail average of a run's saved checkpoints (Polyak-Ruppert averaging): the mean of the
+    device states in `paths`, checkpoints of one run of `config`. Needs a device whose read is
+    linear in its state (`Device.linear_read`). Checkpoints of the same point of training
+    ((epoch e, image N) and (epoch e + 1, image 0) of an N-image epoch) count once; window > 0
+    keeps only the points within the last `window` training images before the newest one.
+    Returns (averaged state, sorted [(epoch, image)] of the distinct points averaged).
+    (`config.tail_average_epochs` / `ema_half_life_images` compute averages during a run.)"""
+    spec, _ = spec_and_params(config)
+    if not spec.device.linear_read:
+        raise config_error("device", f"{spec.device.name!r} cannot be averaged: its read is not "
+                                     "linear in its state (Device.linear_read)")
+    if not paths:
+        raise ValueError("average_run_states: no checkpoints given")
+    states = {}
+    for path in paths:
+        state, metadata = load_run_state(path, config)
+        point = int(metadata["epoch"]) * config.train_size + int(metadata["next_image"])
+        states.setdefault(point, state)
+    if window > 0:
+        newest = max(states)
+        states = {point: state for point, state in states.items() if point > newest - window}
+    points = sorted(divmod(point, config.train_size) for point in states)
+    return average_states(list(states.values())), points
