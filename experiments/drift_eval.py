@@ -17,7 +17,9 @@ from pathlib import Path
 
 from absl import app, flags
 
-from srbm_jax import compare, experiment
+from experiments import cli
+from srbm_jax import compare, run
+from srbm_jax.run.records import emit_record
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "A train_mnist run directory.", required=True)
@@ -30,13 +32,13 @@ flags.DEFINE_string("out", "", "Optional file for the result line (JSON lines)."
 def main(argv):
     del argv
     workdir = Path(FLAGS.workdir)
-    config = experiment.load_run_config(workdir)
-    state, metadata = experiment.load_run_state(workdir / experiment.CHECKPOINT_NAME, config)
+    config = run.load_run_config(workdir)
+    state, metadata = run.load_run_state(workdir, config)
     if FLAGS.test_size:
         config.test_size = FLAGS.test_size
-    spec, params = experiment.spec_and_params(config)
-    _, _, test_x, test_y = experiment.load_data(config, verbose=False)
-    key = experiment.evaluation_key(config, config.epochs)
+    spec, params = run.spec_and_params(config)
+    _, _, test_x, test_y = run.load_data(config, verbose=False)
+    key = run.evaluation_key(config, config.epochs)
     weight = spec.device.read(state, params.device)
     accuracies = compare.drift_accuracies(key, weight, test_x, test_y, params, spec,
                                           [float(t) for t in FLAGS.drift_seconds],
@@ -44,8 +46,8 @@ def main(argv):
     record = {"run": str(workdir), "checkpoint_epoch": metadata["epoch"],
               "next_image": metadata["next_image"], "test_images": len(test_y),
               "inference_ms": config.inference_ms, "accuracy": accuracies}
-    experiment.emit_record(record, FLAGS.out)
+    emit_record(record, FLAGS.out)
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main)

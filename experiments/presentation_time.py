@@ -17,7 +17,8 @@ import jax
 from absl import app, flags
 
 import srbm_jax
-from srbm_jax import experiment
+from experiments import cli
+from srbm_jax import run
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "A train_mnist run directory.", required=True)
@@ -32,18 +33,33 @@ INFERENCE_FIELDS = {field: float for field in (
     "membrane_tau_ms", "refractory_ms", "bias_rate_factor")}
 
 
+def parse_overrides(settings: list[str]) -> dict[str, float]:
+    """{field: value} from "field=value" strings for INFERENCE_FIELDS; ValueError naming the
+    setting otherwise."""
+    result = {}
+    for setting in settings:
+        field, _, value = setting.partition("=")
+        if field not in INFERENCE_FIELDS:
+            raise ValueError(f"--set={setting}: field must be one of {sorted(INFERENCE_FIELDS)}")
+        try:
+            result[field] = float(value)
+        except ValueError:
+            raise ValueError(f"--set={setting}: value must be a number") from None
+    return result
+
+
 def main(argv):
     del argv
     workdir = Path(FLAGS.workdir)
-    config = experiment.load_run_config(workdir)
+    config = run.load_run_config(workdir)
+    overrides = parse_overrides(FLAGS.set)
+    # The state is read with the trained config (the overrides are inference-only numbers).
+    state, metadata = run.load_run_state(workdir, config)
     config.inference_ms = FLAGS.inference_ms
     config.test_size = FLAGS.test_size
-    overrides = experiment.parse_overrides(FLAGS.set, INFERENCE_FIELDS)
-    # The state is read with the trained config (the overrides are inference-only numbers).
-    state, metadata = experiment.load_run_state(workdir / experiment.CHECKPOINT_NAME, config)
     config.update(overrides)
-    spec, params = experiment.spec_and_params(config)
-    _, _, test_x, test_y = experiment.load_data(config, verbose=False)
+    spec, params = run.spec_and_params(config)
+    _, _, test_x, test_y = run.load_data(config, verbose=False)
     result = srbm_jax.evaluate(jax.random.key(FLAGS.seed), state, test_x, test_y, params, spec,
                                batch_size=min(250, len(test_y)))
     accuracy = result["accuracy_vs_time"]
@@ -55,4 +71,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main)

@@ -167,9 +167,17 @@ def _as_float32(params: Params) -> Params:
 
 
 # ---- validation ---------------------------------------------------------------------------
+def plain(value: Any) -> Any:
+    """A value as it reads in an error message: numpy arrays and scalars as Python numbers or
+    lists (not `array(-1.)`)."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return np.asarray(value).tolist()
+    return value
+
+
 def _check(condition: bool, field: str, allowed: str, value: Any) -> None:
     if not condition:
-        raise ValueError(f"{field} = {value!r} is out of range: allowed {allowed}")
+        raise ValueError(f"{field} = {plain(value)!r} is out of range: allowed {allowed}")
 
 
 def _whole_ticks(spec: Spec, field: str) -> None:

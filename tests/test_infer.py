@@ -116,6 +116,16 @@ def test_label_groups_with_several_neurons_per_class():
     assert np.all(np.diag(counts) >= K_PER_CLASS)
     np.testing.assert_array_equal(result["predictions"], labels)
     assert result["accuracy"] == 1.0
+    # accuracy_vs_time from the running (cumulative) counts, by hand: before any label spike every
+    # prediction is class 0 (ties go to the lower class), so only image 0 is right; once a
+    # group has spiked it stays ahead (no other group can spike), so the curve never falls.
+    per_tick = np.concatenate([np.asarray(infer.label_counts_batch(
+        jax.random.key(3), state, jnp.asarray(pixels[b:b + 5]), jnp.arange(b, b + 5), params,
+        spec)) for b in (0, 5)])
+    running = np.argmax(np.cumsum(per_tick, axis=1), axis=2)  # [image, tick]
+    np.testing.assert_allclose(result["accuracy_vs_time"], np.mean(running == labels[:, None], 0))
+    assert result["accuracy_vs_time"][0] == 0.1 and result["accuracy_vs_time"][-1] == 1.0
+    assert np.all(np.diff(result["accuracy_vs_time"]) >= 0)
     # The groups are the neuron blocks [n_data + 4 c, n_data + 4 c + 4): the per-neuron label
     # spikes of one image (same key, same segment), grouped by hand, give its counts.
     weight = spec.device.read(state, params.device)

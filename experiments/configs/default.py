@@ -81,7 +81,7 @@ def get_config(device: str = "gpgm_linear") -> ml_collections.ConfigDict:
     config.weight_decay = 0.0  # fraction of each weight removed per training image, 0 = none (IBM; ours, RESULTS 4)
     config.step_decay = 1.0  # steps x step_decay per epoch, continuously (ours; 1 = constant, IBM)
     config.ema_half_life_images = 0  # EMA of the weights, half-life in images; 0 = off (ours)
-    config.tail_average_epochs = 0  # mean weights over the last k epochs' checkpoints; 0 = off (ours)
+    config.tail_average_epochs = 0  # mean of the weights at the checkpoints of the last k epochs; 0 = off (ours)
 
     # ---- synapse device: its own section (see the module docstring) ---------------------------
     return config_for_device(config, device)

@@ -149,6 +149,8 @@ class Device(abc.ABC):
 def check_field(condition: Any, field: str, allowed: str, value: Any) -> None:
     """Raise ValueError('device.<field> = value is out of range: allowed ...') unless condition."""
     if not bool(condition):
+        if isinstance(value, (np.ndarray, np.generic)):
+            value = np.asarray(value).tolist()
         raise ValueError(f"device.{field} = {value!r} is out of range: allowed {allowed}")
 
 

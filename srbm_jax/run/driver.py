@@ -135,8 +135,7 @@ def run_networks(networks: nets.Networks, data, plan: RunPlan, workdir, *, resum
                                     log=say)
         metrics_path = workdir / METRICS_NAME
         states = nets.init_states(networks)
-        averages = WeightAverages(plan.ema_half_life_images, plan.tail_average_epochs,
-                                  plan.epochs, networks.spec.device.read)
+        averages = WeightAverages(plan.ema_half_life_images, plan.tail_average_epochs)
         carry = averages.init(states)
         stats, first_epoch, position, train_wall = nets.empty_stats(networks), 0, 0, 0.0
         if initial is not None:

@@ -59,7 +59,7 @@ def _with_averages(like: dict, path: Path) -> dict:
         return like
     from srbm_jax.run.averaging import WeightAverages
 
-    return {**like, "averages": WeightAverages(half_life, tail, 1).init(like["device"])}
+    return {**like, "averages": WeightAverages(half_life, tail).init(like["device"])}
 
 
 # Fields a continuation may change (numeric settings; shapes and the device stay the run's).
