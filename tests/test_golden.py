@@ -117,3 +117,29 @@ def test_compare_devices_reproduces_the_recorded_rows(device, tmp_path):
     assert len(leaves) == len(expected)
     for actual, want in zip(leaves, expected, strict=True):
         _same(actual, want)
+
+
+@pytest.mark.parametrize("device", ["gpgm_linear", "ideal"])
+def test_runs_written_before_the_refactor_resume(device, tmp_path):
+    """A workdir written by the old code (one epoch; flat config.json, checkpoint.npz) resumes
+    under today's config (the device section) and ends where a straight 2-epoch run ends."""
+    import shutil
+
+    from srbm_jax.run import load_run_config
+
+    old = tmp_path / "old"
+    shutil.copytree(GOLDEN / f"legacy_run_{device}", old)
+    config = tiny_config(device, epochs=2)
+    upgraded = load_run_config(old)
+    assert upgraded.device.to_dict() == config.device.to_dict()
+    resumed = train_and_evaluate(config, old, resume=True, verbose=False)
+    straight = train_and_evaluate(config, tmp_path / "straight", verbose=False)
+    assert resumed["metrics"][-1]["test_accuracy"] == straight["metrics"][-1]["test_accuracy"] \
+        or not EXACT
+    a, _ = checkpoint.load(checkpoints.latest_path(old))
+    b, _ = checkpoint.load(checkpoints.latest_path(tmp_path / "straight"))
+    for x, y in zip(a, b, strict=True):
+        _same(x, y)
+    other = tiny_config(device, epochs=2, seed=9)
+    with pytest.raises(ValueError, match=r"seed \(2 -> 9\)"):
+        train_and_evaluate(other, old, resume=True, verbose=False)

@@ -1,0 +1,302 @@
+"""srbm_jax.study and srbm_jax.compare on the run driver: a study network equals the single run,
+studies and device comparisons killed mid-run resume bit for bit, device rows count pulses by
+the device's own rule, and the absl entry points (with a device defined outside srbm_jax)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from tiny_runs import TINY_COUNTS, TINY_MODEL, cache, tiny_config, tiny_mnist  # noqa: F401
+
+import srbm_jax
+from experiments.configs import default
+from srbm_jax import analysis, checkpoint, compare, devices, study
+from srbm_jax.run import load_data, spec_and_params, train_and_evaluate
+from srbm_jax.run.checkpoints import latest_path
+from srbm_jax.run.records import METRICS_NAME, read_metrics
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class Interrupt(Exception):
+    pass
+
+
+def interrupt_after(monkeypatch, module, name, calls):
+    """Make module.name raise Interrupt on its (calls + 1)-th call (a kill between checkpoints)."""
+    real, count = getattr(module, name), {"n": 0}
+
+    def wrapped(*args, **kwargs):
+        count["n"] += 1
+        if count["n"] > calls:
+            raise Interrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, wrapped)
+    return lambda: monkeypatch.setattr(module, name, real)
+
+
+# ---- studies ----------------------------------------------------------------------------------
+def test_parse_sweep_and_bad_axes():
+    assert study.parse_sweep(["spike_rate_hz=200,210", "device.set_step=0.05"]) == {
+        "spike_rate_hz": [200.0, 210.0], "device.set_step": [0.05]}
+    for bad, message in ((["spike_rate_hz=fast"], "numbers"), (["spike_rate_hz="], "at least one"),
+                         (["a=1", "a=2"], "swept twice"), ([], "required")):
+        with pytest.raises(ValueError, match=message):
+            study.parse_sweep(bad)
+    config = default.get_config()
+    for axes, message in (({"n_hidden": [10.0]}, r"config\.n_hidden cannot be swept"),
+                          ({"set_step": [0.01]}, r"device\.set_step\?"),
+                          ({"spike_rate_hz": [-1.0]}, r"^config\.spike_rate_hz")):
+        with pytest.raises(ValueError, match=message):
+            study.study_params(config, axes, [1])
+
+
+def test_study_network_equals_the_single_run(tmp_path):
+    """A 2 x 2 study (spike rates x seeds), 2 epochs: the (220 Hz, seed 4) network scores what
+    train_mnist's run with those values scores."""
+    config = tiny_config(epochs=2, batch_size=2)
+    records = study.run_study(config, {"spike_rate_hz": [180.0, 220.0]}, [3, 4],
+                              load_data(config, verbose=False), tmp_path / "study",
+                              log=lambda line: None)
+    assert len(records) == 8 and {r["epoch"] for r in records} == {1, 2}
+    train_and_evaluate(tiny_config(epochs=2, batch_size=2, spike_rate_hz=220.0, seed=4),
+                       tmp_path / "single", verbose=False)
+    mine = [r for r in records if r["spike_rate_hz"] == 220.0 and r["seed"] == 4]
+    assert [r["accuracy"] for r in mine] == [
+        m["test_accuracy"] for m in read_metrics(tmp_path / "single" / METRICS_NAME)]
+    table = study.markdown(records, ["spike_rate_hz"])
+    assert table.count("\n") == 4 and "| 220 | 2 |" in table
+    analysis.plot_study(records, ["spike_rate_hz"], tmp_path / "study.png")
+    assert (tmp_path / "study.png").stat().st_size > 1000
+
+
+def test_study_killed_mid_run_resumes_bit_identically(tmp_path, monkeypatch):
+    config = tiny_config(epochs=2, checkpoint_every_images=10)
+    axes, seeds = {"device.set_step": [0.01, 0.02]}, [1, 2]
+    data = load_data(config, verbose=False)
+    straight = study.run_study(config, axes, seeds, data, tmp_path / "straight",
+                               log=lambda line: None)
+    restore = interrupt_after(monkeypatch, srbm_jax.sweep, "train_networks", 5)
+    with pytest.raises(Interrupt):
+        study.run_study(config, axes, seeds, data, tmp_path / "killed", log=lambda line: None)
+    restore()
+    metadata = checkpoint.read_metadata(latest_path(tmp_path / "killed"))
+    assert (metadata["epoch"], metadata["next_image"]) == (1, 10)
+    resumed = study.run_study(config, axes, seeds, data, tmp_path / "killed", resume=True,
+                              log=lambda line: None)
+    strip = lambda rs: [{k: v for k, v in r.items() if k != "wall_s"} for r in rs]  # noqa: E731
+    assert strip(resumed) == strip(straight)
+    a, _ = checkpoint.load(latest_path(tmp_path / "straight"))
+    b, _ = checkpoint.load(latest_path(tmp_path / "killed"))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+    with pytest.raises(ValueError, match="another study"):
+        study.run_study(config, {"device.set_step": [0.01, 0.03]}, seeds, data,
+                        tmp_path / "killed", resume=True, log=lambda line: None)
+
+
+# ---- device comparisons -------------------------------------------------------------------------
+def test_compare_devices_tiny(tmp_path):
+    config = tiny_config(epochs=1)
+    data = load_data(config, verbose=False)
+    results = [compare.compare_device(name, config, data, 2, [1.0, 3.15e7], tmp_path / name,
+                                      progress=False)
+               for name in ("pcm_nonlinear", "bipolar_2t1r")]
+    for result in results:
+        assert np.asarray(result["accuracy_per_epoch"]).shape == (1, 2)
+        assert set(result["drift"]) == {"1s", "1s compensated", "3.15e+07s",
+                                        "3.15e+07s compensated"}
+        assert all(events > 0 for events in result["counters"]["update_events"])
+    assert all(pulses > 0 for pulses in results[0]["counters"]["set_pulses"])
+    # bipolar_2t1r keeps no pulse counters: one SET per potentiation, one RESET per depression.
+    assert np.allclose(np.add(results[1]["counters"]["set_pulses"],
+                              results[1]["counters"]["reset_pulses"]),
+                       results[1]["counters"]["update_events"])
+    table = compare.markdown(results, config)
+    assert table.count("\n") == 4 and "| pcm_nonlinear |" in table
+    analysis.plot_device_comparison(results, tmp_path / "d.png")
+    assert (tmp_path / "d.png").stat().st_size > 1000
+
+
+def test_pulse_counts_follow_each_devices_rule():
+    assert devices.GpGmLinear().pulse_counts(None, [3.0, 1.0], [2.0, 0.0]) == {
+        "set_pulses": [5.0, 1.0], "reset_pulses": [5.0, 1.0]}
+    assert devices.Bipolar2T1R().pulse_counts(None, [3.0], [2.0]) == {
+        "set_pulses": [3.0], "reset_pulses": [2.0]}
+    assert devices.IdealWeight().pulse_counts(None, [3.0], [2.0]) == {}
+
+
+def test_compare_row_killed_mid_run_resumes_bit_identically(tmp_path, monkeypatch):
+    config = tiny_config(epochs=2, checkpoint_every_images=20, batch_size=2)
+    data = load_data(config, verbose=False)
+    straight = compare.compare_device("pcm_stochastic", config, data, 2, [1.0], tmp_path / "a",
+                                      state_path=tmp_path / "a.npz", progress=False)
+    restore = interrupt_after(monkeypatch, srbm_jax.sweep, "train_networks", 3)
+    with pytest.raises(Interrupt):
+        compare.compare_device("pcm_stochastic", config, data, 2, [1.0], tmp_path / "b",
+                               progress=False)
+    restore()
+    resumed = compare.compare_device("pcm_stochastic", config, data, 2, [1.0], tmp_path / "b",
+                                     state_path=tmp_path / "b.npz", progress=False)
+    for field in ("accuracy_per_epoch", "drift", "counters"):
+        assert resumed[field] == straight[field]
+    a, _ = checkpoint.load(tmp_path / "a.npz")
+    b, _ = checkpoint.load(tmp_path / "b.npz")
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+
+
+@pytest.mark.parametrize("variants, match", [
+    (["fast:ideal"], "expected LABEL:DEVICE"),
+    (["bad label:ideal:learning_rate=1"], "expected LABEL:DEVICE"),
+    (["fast:memristor:x=1"], "is not one of"),
+    (["ideal:ideal:learning_rate=1"], "already a device"),
+    (["a:ideal:learning_rate=1", "a:ideal:learning_rate=2"], "already a device or a variant"),
+    (["a:ideal:learning_rate"], "field=<finite number>"),
+    (["a:ideal:set_step=0.1"], "not a field of device 'ideal': allowed init_std, learning_rate"),
+])
+def test_compare_devices_bad_variants(variants, match):
+    with pytest.raises(ValueError, match=match):
+        compare.parse_variants(variants)
+
+
+def test_compare_devices_unknown_row():
+    with pytest.raises(ValueError, match="neither a registered device"):
+        compare.resolve_rows(["ideal", "nope"], {})
+
+
+# ---- absl entry points in subprocesses (absl holds one set of flags per process) ---------------
+def _run(code: str, args: list[str], cache, extra_path=None):  # noqa: F811
+    env = {**os.environ, "SRBM_JAX_CACHE": str(cache), "JAX_PLATFORMS": "cpu",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), str(extra_path or ""),
+                                                       os.environ.get("PYTHONPATH", "")]))}
+    prelude = ("import json, sys\nfrom srbm_jax.data import mnist\n"
+               f"mnist.LABEL_COUNTS = {{k: tuple(v) for k, v in json.loads({json.dumps(json.dumps(TINY_COUNTS))}).items()}}\n")
+    return subprocess.run([sys.executable, "-c", prelude + code, *args], capture_output=True,
+                          text=True, timeout=600, cwd=REPO, env=env)
+
+
+_ENTRY = """
+sys.argv = ["entry", *sys.argv[1:]]
+from experiments import cli
+import experiments.{module} as entry
+cli.run(entry.main)
+"""
+
+_MY_DEVICE = '''
+"""A user's own device, outside srbm_jax: an ideal weight with a clipped range."""
+import dataclasses
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+from flax import struct
+
+from srbm_jax.devices import Device
+from srbm_jax.devices.base import check_params
+
+
+@struct.dataclass
+class ClippedParams:
+    step: Any = 0.02
+    bound: Any = 1.5
+    init_std: Any = 0.5
+
+
+class ClippedState(NamedTuple):
+    weight: jax.Array
+
+
+@dataclasses.dataclass(frozen=True)
+class ClippedWeight(Device):
+    name: str = "clipped_weight"
+
+    def default_params(self):
+        return ClippedParams()
+
+    def validate(self, params):
+        check_params(params, ("step", "bound", "init_std"), "nonnegative")
+
+    def init(self, key, n_visible, n_hidden, params):
+        return ClippedState(params.init_std * jax.random.normal(key, (n_visible, n_hidden)))
+
+    def read(self, state, params):
+        return state.weight
+
+    def apply(self, key, state, potentiation, depression, params):
+        weight = state.weight + params.step * (potentiation - depression)
+        return ClippedState(jnp.clip(weight, -params.bound, params.bound))
+'''
+
+
+def test_a_device_defined_outside_srbm_jax_trains_through_the_entry_point(tmp_path, cache):  # noqa: F811
+    (tmp_path / "my_devices.py").write_text(textwrap.dedent(_MY_DEVICE))
+    workdir = tmp_path / "run"
+    tiny = [f"--config.{k}={v}" for k, v in TINY_MODEL.items()]
+    config = f"--config={REPO / 'experiments/configs/default.py'}:my_devices:ClippedWeight"
+    done = _run(_ENTRY.format(module="train_mnist"),
+                [config, f"--workdir={workdir}", "--config.device.bound=0.75", *tiny], cache,
+                tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "final test accuracy" in done.stdout and "clipped_weight" in done.stdout
+    saved = json.loads((workdir / "config.json").read_text())
+    assert saved["device"] == {"name": "my_devices:ClippedWeight", "bound": 0.75, "init_std": 0.5,
+                               "step": 0.02} or saved["device"]["bound"] == 0.75
+    leaves, _ = checkpoint.load(latest_path(workdir))
+    assert np.abs(leaves[0]).max() <= 0.75 + 1e-6  # the device's own rule ran
+    done = _run(_ENTRY.format(module="train_mnist"),
+                [config, f"--workdir={tmp_path / 'bad'}", "--config.device.set_step=0.1", *tiny],
+                cache, tmp_path)
+    assert done.returncode != 0 and "set_step" in done.stderr
+
+
+def test_study_entry_point_writes_its_outputs(tmp_path, cache):  # noqa: F811
+    args = [f"--config={REPO / 'experiments/configs/default.py'}", f"--workdir={tmp_path}",
+            "--sweep=device.set_step=0.01,0.02", "--seeds=1,2",
+            *[f"--config.{k}={v}" for k, v in TINY_MODEL.items()]]
+    done = _run(_ENTRY.format(module="study"), args, cache)
+    assert done.returncode == 0, done.stderr[-3000:]
+    for name in ("study.jsonl", "study.md", "study.png", "config.json", METRICS_NAME):
+        assert (tmp_path / name).exists(), name
+    assert "| 0.02 | 2 |" in (tmp_path / "study.md").read_text()
+
+
+def test_compare_devices_entry_point_variants_rows_and_rerun(tmp_path, cache):  # noqa: F811
+    args = [f"--config={REPO / 'experiments/configs/default.py'}", f"--workdir={tmp_path}",
+            "--seeds=1", "--drift_seconds=1", "--devices=ideal,fast",
+            "--variant=fast:ideal:learning_rate=0.05",
+            *[f"--config.{k}={v}" for k, v in {**TINY_MODEL, "epochs": 2, "eval_every": 2}.items()]]
+    done = _run(_ENTRY.format(module="compare_devices"), args, cache)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "| ep2 | 1 s | 1 s comp. |" in done.stdout and "ep1" not in done.stdout
+    saved = json.loads((tmp_path / "compare_devices.json").read_text())
+    assert [r["label"] for r in saved["results"]] == ["ideal", "fast"]
+    assert saved["results"][1]["device_params"] == "learning_rate=0.05"
+    assert saved["results"][0]["counters"] != saved["results"][1]["counters"]
+    states, metadata = checkpoint.load(tmp_path / "rows" / "fast.states.npz")
+    assert metadata["device_params"] == "learning_rate=0.05"
+    again = _run(_ENTRY.format(module="compare_devices"), args, cache)
+    assert again.returncode == 0 and again.stdout.count("skipped") == 2
+    changed = _run(_ENTRY.format(module="compare_devices"), [*args, "--config.spike_rate_hz=300"],
+                   cache)
+    assert changed.returncode == 2 and "another config" in changed.stderr
+    replot = _run(_ENTRY.format(module="compare_devices"),
+                  [f"--workdir={tmp_path}", "--replot", "--devices=fast"], cache)
+    assert replot.returncode == 0, replot.stderr[-2000:]
+    saved = json.loads((tmp_path / "compare_devices.json").read_text())
+    assert [r["label"] for r in saved["results"]] == ["fast", "ideal"]
+
+
+def test_spec_and_params_rejects_the_old_device_string():
+    import ml_collections
+
+    from srbm_jax.run import config_dict
+    config = ml_collections.ConfigDict({**config_dict(default.get_config()),
+                                        "device": "pcm_nonlinear"})
+    with pytest.raises(ValueError, match=r"config\.device: 'pcm_nonlinear' is not a device section"):
+        spec_and_params(config)
