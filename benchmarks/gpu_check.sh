@@ -37,6 +37,6 @@ fi
   timeout 240 $PY -m benchmarks.throughput --modes=online,minibatch,inference,networks \
     --init_std=0.1 "${sizes[@]}" | grep '^{' | tee "$OUT/throughput.jsonl"
   timeout 300 $PY -m experiments.study --config=experiments/configs/best.py \
-    --workdir="$OUT/study" --sweep=set_step=0.005 --seeds=1,2,3 --config.epochs=1 "${study_size[@]}"
+    --workdir="$OUT/study" --sweep=device.set_step=0.005 --seeds=1,2,3 --config.epochs=1 "${study_size[@]}"
   cp "$OUT/study/study.md" "$OUT/study/study.jsonl" "$OUT/" 2>/dev/null
 } 2>&1 | tee "$OUT/log.txt"

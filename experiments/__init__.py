@@ -1,1 +1,1 @@
-"""Experiments: thin absl entry points over `srbm_jax.experiment`, with commented configs."""
+"""Experiments: thin absl entry points over `srbm_jax.run` (the run driver), with commented configs."""

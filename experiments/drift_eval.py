@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from absl import app, flags
+from absl import flags
 
 from experiments import cli
 from srbm_jax import compare, run

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 import jax
-from absl import app, flags
+from absl import flags
 
 import srbm_jax
 from experiments import cli

@@ -9,7 +9,7 @@ Two kinds of settings, kept apart so that `jit` and `vmap` do the right thing:
   time constants, random-walk steps, device steps and bounds). `vmap` over a `Params` whose leaves
   carry a leading axis sweeps hyperparameters without new code or recompilation.
 
-Defaults are the IBM 6T2R simulator's (see `shared/reference/model.md`); each field says where
+Defaults are the IBM 6T2R simulator's (see docs/model.md#defaults); each field says where
 its default comes from. `validate(spec, params)` raises a `ValueError` naming the field and the
 allowed range, and is called before anything is compiled.
 """
@@ -31,9 +31,9 @@ class Spec:
 
     Sizes (neurons):
       n_data: data (pixel / feature) neurons in the visible layer. Default 784 (28x28 MNIST).
-      n_label: label neurons, a multiple of 10, n_label/10 per class. Seed default 40.
+      n_label: label neurons, a multiple of 10, n_label/10 per class. Source slides' default 40.
       n_visible_bias: always-on visible bias neurons. IBM default 8.
-      n_hidden: hidden neurons. Seed default 824.
+      n_hidden: hidden neurons. Source slides' default 824.
       n_hidden_bias: always-on hidden bias neurons. IBM default 8.
     Time (ms):
       dt_ms: the simulation tick. 1 ms by default; `benchmarks/dt_convergence.py` shows the firing
@@ -49,7 +49,7 @@ class Spec:
     Choices:
       device: the synapse device model (a `srbm_jax.devices.Device` value).
       input_coding: 'threshold' (IBM: pixel >= threshold spikes at spike_rate) or 'rate'
-        (P(spike) proportional to the pixel value, the seed's proposed refinement).
+        (P(spike) proportional to the pixel value, the source slides' proposed refinement).
       random_source: 'hash' (fast counter-based hash keyed by a JAX key) or 'threefry'
         (`jax.random.bits`); both give uint32 words of the same shape, see `srbm_jax.random`.
       bridge_correction: detect threshold crossings inside a tick with the Brownian-bridge

@@ -84,17 +84,17 @@ def network_keys(seed: int) -> dict[str, jax.Array]:
     return dict(zip(_STREAMS, jax.random.split(jax.random.key(seed), 3), strict=True))
 
 
-def network_sharding(n: int, devices: Sequence[jax.Device] | None = None):
-    """A sharding that splits a leading axis of n networks over `devices` (default: all local
-    devices), or None when there is one device or n is not a multiple of their number.
+def network_sharding(n: int, jax_devices: Sequence[jax.Device] | None = None):
+    """A sharding that splits a leading axis of n networks over `jax_devices` (accelerators;
+    default: all local ones), or None when there is one or n is not a multiple of their number.
 
-    With it, each device trains its own n / devices networks (the jitted, vmapped step is
+    With it, each accelerator trains its own n / len(jax_devices) networks (the jitted, vmapped step is
     partitioned along the network axis; the images are replicated): a Colab TPU's 8 cores, several
     GPUs, or CPU "devices" (XLA_FLAGS=--xla_force_host_platform_device_count=k)."""
-    devices = list(devices if devices is not None else jax.local_devices())
-    if len(devices) < 2 or n % len(devices):
+    jax_devices = list(jax_devices if jax_devices is not None else jax.local_devices())
+    if len(jax_devices) < 2 or n % len(jax_devices):
         return None
-    mesh = jax.sharding.Mesh(np.asarray(devices), ("networks",))
+    mesh = jax.sharding.Mesh(np.asarray(jax_devices), ("networks",))
     return jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("networks"))
 
 

@@ -243,7 +243,7 @@ def scheduled_params(params: Params, spec: Spec, step_decay: float, epoch: int, 
 def step_scaled_params(params: Params, spec: Spec, factor) -> Params:
     """params with the device's change per event multiplied by `factor` (`Device.scale_steps`).
 
-    The step-size schedule of `experiment.train_and_evaluate`: factor = step_decay ** (images
+    The step-size schedule of `srbm_jax.run` (config.step_decay): factor = step_decay ** (images
     trained so far / images per epoch), a learning rate that falls by `step_decay` per epoch
     (stochastic-approximation practice: large steps find the basin, small steps settle in it)."""
     return params.replace(device=spec.device.scale_steps(params.device, jnp.float32(factor)))

@@ -388,3 +388,19 @@ def test_command_line_errors_are_one_line(tmp_path, cache):  # noqa: F811
     code, out, err = _train_mnist(["--workdir="], cache)
     assert code == 2 and "workdir is empty" in err
     assert checkpoints.FOLDER not in os.listdir(REPO)
+
+
+def test_ctrl_c_keeps_the_checkpoint_and_says_how_to_continue(tmp_path, cache):  # noqa: F811
+    import signal
+    import time
+    workdir = tmp_path / "interrupted"
+    process = _train_mnist([f"--workdir={workdir}", "--config.epochs=50"], cache, wait=False)
+    for _ in range(1200):  # until the first checkpoint is written
+        if (workdir / "checkpoints").is_dir() and list((workdir / "checkpoints").glob("ckpt-*")):
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=600)
+    assert process.returncode == 130, err[-2000:]
+    assert "run the same command with --resume to continue" in err and "Traceback" not in err
+    assert latest_path(workdir).exists()

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from experiments.configs import default
-from srbm_jax import checkpoint, experiment
+from srbm_jax import checkpoint
 from srbm_jax.devices import GpGmLinear, GpGmParams, storage
+from srbm_jax.run import fingerprint, spec_and_params
 
 # Stochastic rounding over this many synapses: the mean rounding error of n independent roundings
 # has sd <= spacing / (2 sqrt(n)); 5 sd is the tolerance.
@@ -111,36 +112,39 @@ def test_checkpoint_round_trip_of_bfloat16_state(tmp_path):
         checkpoint.load(path, like=GpGmLinear().init(jax.random.key(9), 6, 7, params))
 
 
-@pytest.mark.parametrize("field, value", [("conductance_dtype", "float16"),
-                                          ("conductance_rounding", "up")])
+@pytest.mark.parametrize("field, value", [("storage_dtype", "float16"), ("rounding", "up")])
 def test_bad_storage_config_names_the_field(field, value):
     config = default.get_config()
-    config[field] = value
-    with pytest.raises(ValueError, match=f"config.{field}"):
-        experiment.spec_and_params(config)
+    config.device[field] = value
+    with pytest.raises(ValueError, match=f"config.device.{field}"):
+        spec_and_params(config)
 
 
 def test_stochastic_rounding_needs_bfloat16():
     config = default.get_config()
-    config.conductance_rounding = "stochastic"
-    with pytest.raises(ValueError, match="config.conductance_rounding.*bfloat16"):
-        experiment.spec_and_params(config)
+    config.device.rounding = "stochastic"
+    with pytest.raises(ValueError, match="config.device.rounding.*bfloat16"):
+        spec_and_params(config)
 
 
 def test_bfloat16_only_for_the_gpgm_pair():
-    config = default.get_config()
-    config.device, config.conductance_dtype = "ideal", "bfloat16"
-    with pytest.raises(ValueError, match="config.conductance_dtype"):
-        experiment.spec_and_params(config)
+    config = default.get_config("ideal")
+    assert "storage_dtype" not in config.device  # the ideal weight has no storage option
+    with pytest.raises(ValueError, match=r"config\.device\.storage_dtype is not a field"):
+        spec_and_params(_with_field(config, "storage_dtype", "bfloat16"))
 
 
-def test_config_builds_a_bfloat16_pair_and_fingerprint_keeps_old_runs():
+def _with_field(config, field, value):
+    import ml_collections
+    data = config.to_dict()
+    data["device"][field] = value
+    return ml_collections.ConfigDict(data)
+
+
+def test_config_builds_a_bfloat16_pair():
     config = default.get_config()
-    before = experiment.fingerprint(config)
-    del config["conductance_dtype"], config["conductance_rounding"]
-    assert experiment.fingerprint(config) == before  # runs recorded before the fields existed
-    config = default.get_config()
-    config.conductance_dtype, config.conductance_rounding = "bfloat16", "stochastic"
-    spec, _ = experiment.spec_and_params(config)
+    before = fingerprint(config)
+    config.device.storage_dtype, config.device.rounding = "bfloat16", "stochastic"
+    spec, _ = spec_and_params(config)
     assert spec.device == GpGmLinear(storage_dtype="bfloat16", rounding="stochastic")
-    assert experiment.fingerprint(config) != before
+    assert fingerprint(config) != before

@@ -175,8 +175,9 @@ def _run(code: str, args: list[str], cache, extra_path=None):  # noqa: F811
     env = {**os.environ, "SRBM_JAX_CACHE": str(cache), "JAX_PLATFORMS": "cpu",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), str(extra_path or ""),
                                                        os.environ.get("PYTHONPATH", "")]))}
+    counts = json.dumps(json.dumps(TINY_COUNTS))
     prelude = ("import json, sys\nfrom srbm_jax.data import mnist\n"
-               f"mnist.LABEL_COUNTS = {{k: tuple(v) for k, v in json.loads({json.dumps(json.dumps(TINY_COUNTS))}).items()}}\n")
+               f"mnist.LABEL_COUNTS = {{k: tuple(v) for k, v in json.loads({counts}).items()}}\n")
     return subprocess.run([sys.executable, "-c", prelude + code, *args], capture_output=True,
                           text=True, timeout=600, cwd=REPO, env=env)
 

@@ -131,6 +131,15 @@ class Device(abc.ABC):
             field: _number(field, value) for field, value in values.items() if field in numeric})
         return device, params
 
+    @classmethod
+    def legacy_section(cls, flat: dict) -> dict:
+        """The config section of a run written before sections existed, from its flat fields
+        (set_step, reset_step, g_min, g_max, init_mean, init_std, device_levels,
+        conductance_dtype, conductance_rounding), as that version mapped them onto this device.
+        Default: the device's own defaults (those fields were not used by it)."""
+        del flat
+        return dict(cls().config_section())
+
     def weight_statistics(self, state: Any, params: Any) -> dict[str, float]:
         """Mean, std, min and max of the read weight (conductance units); devices with
         conductance bounds add the fraction of devices at each bound."""

@@ -1,7 +1,7 @@
 """The 2T1R synapse: one PCM device per synapse, SET in the data phase, RESET in the model phase.
 
-Kim et al., IEDM 2015 (64k-cell 256x256 PCM core with on-chip neurons), as described in the seed
-slides and shared/reference/model.md section 5: one device G in [g_min, g_max] per synapse; the
+Kim et al., IEDM 2015 (64k-cell 256x256 PCM core with on-chip neurons), as described in the source
+slides and docs/model.md#bipolar_2t1r: one device G in [g_min, g_max] per synapse; the
 weight seen by the neurons is bipolar through a reference conductance, w = G - g_reference
 (g_reference = the mid-scale by default); potentiation (gate +1) SETs the device by set_step per
 event and depression (gate -1) RESETs it by reset_step, clipped to [g_min, g_max].

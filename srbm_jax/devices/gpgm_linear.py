@@ -1,6 +1,6 @@
 """The 6T2R synapse: a pair of PCM devices, weight G = Gp - Gm, with fixed SET / RESET steps.
 
-IBM 6T2R simulator rule ("gpgm", shared/reference/model.md section 5):
+IBM 6T2R simulator rule ("gpgm", docs/model.md#gpgm_linear):
 * data phase (g = +1), per coincidence event: SET Gp (+set_step) and RESET Gm (-reset_step);
 * model phase (g = -1): RESET Gp (-reset_step) and SET Gm (+set_step);
 * both devices clipped to [g_min, g_max] after every pulse.
@@ -80,7 +80,7 @@ def quantise(conductance: jax.Array, g_min, g_max, levels: int) -> jax.Array:
 
 @dataclasses.dataclass(frozen=True)
 class GpGmLinear(Device):
-    """6T2R Gp/Gm pair with linear SET/RESET steps and clipping (the seed's default device).
+    """6T2R Gp/Gm pair with linear SET/RESET steps and clipping (the source slides' default device).
 
     levels: read quantisation (0 = analog). storage_dtype: "float32" | "bfloat16";
     rounding: "nearest" | "stochastic" (bfloat16 only), see the module docstring."""
@@ -120,6 +120,18 @@ class GpGmLinear(Device):
         return q(state.g_plus) - q(state.g_minus)
 
     scalable_step = True
+
+    @classmethod
+    def legacy_section(cls, flat: dict) -> dict:
+        """The flat fields as they are (the pair's own names), levels from device_levels and
+        the storage format from conductance_dtype / conductance_rounding."""
+        section = dict(cls().config_section())
+        section.update({k: flat[k] for k in ("set_step", "reset_step", "g_min", "g_max",
+                                             "init_mean", "init_std") if k in flat})
+        section.update(levels=flat.get("device_levels", 0),
+                       storage_dtype=flat.get("conductance_dtype", "float32"),
+                       rounding=flat.get("conductance_rounding", "nearest"))
+        return section
 
     @property
     def linear_read(self) -> bool:

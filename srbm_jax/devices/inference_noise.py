@@ -1,7 +1,7 @@
 """Inference-time PCM non-idealities: programming noise, conductance drift, 1/f read noise.
 
 A separate stage applied to trained weights before inference, with the formulas of aihwkit's
-`PCMLikeNoiseModel` (shared/reference/model.md section 6; Nandakumar et al. 2019, Joshi et al.
+`PCMLikeNoiseModel` (docs/model.md#inference-noise; Nandakumar et al. 2019, Joshi et al.
 2020). Conductances are in microsiemens (uS), g = G / g_max the normalised conductance with
 g_max = 25 uS, times t in seconds:
 * programming: G_prog = max(G_target + sigma_prog xi, 0),

@@ -19,6 +19,7 @@ scales the learning rate for step schedules); the optimiser's kind is a static f
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any, NamedTuple
 
 import jax
@@ -93,6 +94,15 @@ class OptaxWeight(Device):
         return state.weight
 
     scalable_step = True
+
+    @classmethod
+    def legacy_section(cls, flat: dict) -> dict:
+        """learning_rate = set_step + reset_step (one 6T2R event changes G by both steps) and
+        init_std = init_std * sqrt(2) (the spread of the difference of two devices)."""
+        section = dict(cls().config_section())
+        section.update(learning_rate=flat["set_step"] + flat["reset_step"],
+                       init_std=flat["init_std"] * math.sqrt(2.0))
+        return section
 
     def scale_steps(self, params, factor):
         """learning_rate multiplied by factor."""

@@ -1,7 +1,7 @@
 """A SET-only PCM pair with aihwkit's PCMPresetDevice exp-step law (Nandakumar et al. 2020).
 
 Each device's conductance w lives in aihwkit's normalised units, [g_min, g_max] = [0, 2].
-One SET pulse on a device (shared/reference/model.md section 6; aihwkit `ExpStepDevice` with the
+One SET pulse on a device (docs/model.md#pcm_nonlinear; aihwkit `ExpStepDevice` with the
 `PCMPresetDevice` fit, a = -1, b = 0):
     z    = -2 (w - g_min) / (g_max - g_min)                 (= -w on [0, 2])
     step = max(1 - a_up exp(gamma_up z), 0) * dw_min        (a_up = -27.235, gamma_up = 2.5,

@@ -1,7 +1,7 @@
 """What the PCM pair devices share: SET-only pair updates, pulse-by-pulse loops, refresh, counters.
 
 PCM RESET is abrupt (melt-quench to the amorphous minimum), so a PCM pair is trained with SET
-pulses only (the standard PCM differential-pair scheme, shared/reference/model.md section 6):
+pulses only (the standard PCM differential-pair scheme, docs/model.md#devices):
 * potentiation (gate +1, data phase): one SET pulse on Gp per event;
 * depression (gate -1, model phase): one SET pulse on Gm per event;
 and the devices are RESET only by the refresh (`refresh.refresh_pair`), which keeps the pair

@@ -1,6 +1,6 @@
 """A SET-only PCM pair with the IBM simulator's stochastic update model.
 
-One SET pulse on a device of conductance G (shared/reference/model.md section 6, IBM PCM
+One SET pulse on a device of conductance G (docs/model.md#pcm_stochastic, IBM PCM
 stochastic model; simulator conductance units, [g_min, g_max] = [0, 10]):
     mean = mean_g G + mean_0 + mean_p P
     std  = max(std_g G + std_0 + std_p P, 0)

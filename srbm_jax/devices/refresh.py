@@ -2,7 +2,7 @@
 
 PCM can only be programmed gradually upward (SET); RESET is abrupt. A pair trained with SET
 pulses alone (potentiation SETs Gp, depression SETs Gm) drifts up until both devices saturate
-and the weight G = Gp - Gm can no longer move. The refresh (shared/reference/model.md section 6;
+and the weight G = Gp - Gm can no longer move. The refresh (docs/model.md#refresh;
 aihwkit `OneSidedUnitCell`, `refresh_upper_thres` = 0.75, `refresh_lower_thres` = 0.25) reads G,
 RESETs both devices and programs |G| back onto the device of G's sign.
 """

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from typing import Any
 
 import ml_collections
@@ -209,7 +208,8 @@ _LEGACY_RUN_FIELDS = ("epochs", "eval_every", "eval_batch_size", "checkpoint_eve
                       "data_source", "data_dir")
 _LEGACY_LATER_DEFAULTS = {"conductance_dtype": "float32", "conductance_rounding": "nearest",
                           "weight_decay": 0.0, "device_params": ""}
-_GPGM_FIELDS = ("set_step", "reset_step", "g_min", "g_max", "init_mean", "init_std")
+_LEGACY_DEVICE_FIELDS = ("set_step", "reset_step", "g_min", "g_max", "init_mean", "init_std",
+                         "device_levels", "conductance_dtype", "conductance_rounding")
 
 
 def is_legacy_config(data: dict) -> bool:
@@ -228,22 +228,15 @@ def upgrade_legacy_config(data: dict) -> dict:
     """A pre-section config dict in today's form: the flat device fields become config.device
     with the mapping that version applied (ideal and the optax devices: learning_rate =
     set_step + reset_step, init_std = init_std * sqrt(2); the PCM pairs and bipolar_2t1r: their
-    own defaults), then its device_params overrides; the new run fields get their defaults."""
+    own defaults: `Device.legacy_section`), then its device_params overrides; the new run
+    fields get their defaults."""
     if not is_legacy_config(data):
         return dict(data)
     data = dict(data)
     name = data.pop("device")
-    flat = {field: data.pop(field) for field in _GPGM_FIELDS if field in data}
-    levels = data.pop("device_levels", 0)
-    storage_dtype = data.pop("conductance_dtype", "float32")
-    rounding = data.pop("conductance_rounding", "nearest")
+    flat = {field: data.pop(field) for field in _LEGACY_DEVICE_FIELDS if field in data}
     overrides = _parse_legacy_device_params(data.pop("device_params", ""))
-    section = dict(device_class(name)().config_section())
-    if name == "gpgm_linear":
-        section.update(flat, levels=levels, storage_dtype=storage_dtype, rounding=rounding)
-    elif name in ("ideal", "optax_momentum", "optax_adam"):
-        section.update(learning_rate=flat["set_step"] + flat["reset_step"],
-                       init_std=flat["init_std"] * math.sqrt(2.0))
+    section = device_class(name).legacy_section(flat)
     for field, value in overrides.items():
         default = section.get(field)
         section[field] = type(default)(int(value)) if isinstance(default, (bool, int)) else value

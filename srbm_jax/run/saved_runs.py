@@ -16,6 +16,7 @@ import ml_collections
 import numpy as np
 
 from srbm_jax import checkpoint, train
+from srbm_jax.files import atomic_write
 from srbm_jax.run import networks as nets
 from srbm_jax.run.averaging import average_states
 from srbm_jax.run.checkpoints import latest_path
@@ -123,12 +124,16 @@ def continue_run(source, epochs: int, changes: dict, workdir, *, resume: bool = 
                   "source_run": str(source), "source_epochs": done, "changes": changes},
         check_checkpoint=checkpoint_check(config), initial=(state, done), say=say,
         progress=verbose,
-        on_start=lambda: (Path(workdir) / "config.json").write_text(json.dumps(
-            {**config_dict(config)}, indent=2) + "\n"))
+        on_start=lambda: _write_config(Path(workdir), config))
     for record in records:
         emit_record({"source_run": str(source), "source_epochs": done, "changes": changes,
                      **record}, out)
     return records
+
+
+def _write_config(workdir: Path, config) -> None:
+    with atomic_write(workdir / "config.json", "w") as handle:
+        handle.write(json.dumps(config_dict(config), indent=2) + "\n")
 
 
 def average_run_states(paths, config, window: int = 0) -> tuple[Any, list[tuple[int, int]]]:
