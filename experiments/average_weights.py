@@ -51,7 +51,7 @@ def main(argv):
     if FLAGS.test_size:
         config.test_size = FLAGS.test_size
     spec, params = run.spec_and_params(config)
-    _, _, test_x, test_y = run.load_data(config, verbose=False)
+    _, _, test_x, test_y, *_ = run.load_data(config, verbose=False)
     eval_epoch = FLAGS.eval_epoch or config.epochs
     result = srbm_jax.evaluate(run.evaluation_key(config, eval_epoch), state, test_x,
                                test_y, params, spec,

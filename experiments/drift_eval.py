@@ -37,7 +37,7 @@ def main(argv):
     if FLAGS.test_size:
         config.test_size = FLAGS.test_size
     spec, params = run.spec_and_params(config)
-    _, _, test_x, test_y = run.load_data(config, verbose=False)
+    _, _, test_x, test_y, *_ = run.load_data(config, verbose=False)
     key = run.evaluation_key(config, config.epochs)
     weight = spec.device.read(state, params.device)
     accuracies = compare.drift_accuracies(key, weight, test_x, test_y, params, spec,

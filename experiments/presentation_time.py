@@ -59,7 +59,7 @@ def main(argv):
     config.test_size = FLAGS.test_size
     config.update(overrides)
     spec, params = run.spec_and_params(config)
-    _, _, test_x, test_y = run.load_data(config, verbose=False)
+    _, _, test_x, test_y, *_ = run.load_data(config, verbose=False)
     result = srbm_jax.evaluate(jax.random.key(FLAGS.seed), state, test_x, test_y, params, spec,
                                batch_size=min(250, len(test_y)))
     accuracy = result["accuracy_vs_time"]

@@ -137,7 +137,7 @@ def compare_device(name: str, config, data, seeds: int, drift_seconds: list[floa
     overrides = overrides or {}
     config = config_for_device(config, name, **overrides)
     spec, params = spec_and_params(config)
-    train_x, train_y, test_x, test_y = data
+    train_x, train_y, test_x, test_y = data[:4]
     networks = nets.side_by_side(spec, params, row_keys(config.seed, seeds),
                                  [{"seed": config.seed + i} for i in range(seeds)])
     start = time.perf_counter()

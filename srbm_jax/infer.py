@@ -66,30 +66,48 @@ def evaluate(key, device_state, pixels, labels, params, spec: Spec, *, batch_siz
     check_int_argument(batch_size, "batch_size", 1)
     validate(spec, params)
     images, labels = check_data_set(pixels, labels, spec)
-    counts = []
-    correct_vs_time = 0.0
+    return classify_batches(
+        lambda batch, indices: label_counts_batch(key, device_state, batch, indices, params, spec),
+        images, labels, spec, batch_size, progress)
+
+
+def classify_batches(count_batch, images, labels, spec: Spec, batch_size: int,
+                     progress: Callable[[int, int], None] | None = None, networks: int = 0):
+    """The classification loop of `evaluate` (and of `sweep.evaluate_networks_full`, which
+    evaluates N networks in one vmapped call per batch).
+
+    count_batch(pixels float32 [B, n_data], indices int32 [B]) -> per-tick label-group counts
+    [B, T, 10], or [N, B, T, 10] for `networks` = N > 0. images, labels: validated
+    (`check_data_set`). Returns evaluate's dict, or a list of N of them."""
     total = images.shape[0]
+    n = max(networks, 1)
+    counts = [[] for _ in range(n)]
+    correct_vs_time = [0.0] * n
     for begin in range(0, total, batch_size):
         end = min(begin + batch_size, total)
         batch = encoding.to_pixels(images[begin:end])
         if batch.shape[0] < batch_size:  # pad the last batch: one compiled shape
             batch = np.concatenate([batch, np.zeros((batch_size - batch.shape[0],) + batch.shape[1:],
                                                     batch.dtype)])
-        per_tick = label_counts_batch(key, device_state, jnp.asarray(batch),
-                                      jnp.arange(begin, begin + batch_size, dtype=jnp.int32),
-                                      params, spec)
-        per_tick = np.asarray(per_tick)[: end - begin]
-        counts.append(per_tick.sum(axis=1))
-        if labels is not None:
-            running = np.argmax(np.cumsum(per_tick, axis=1), axis=2)  # [B, T]
-            correct_vs_time = correct_vs_time + np.sum(running == labels[begin:end, None], axis=0)
+        per_tick = np.asarray(count_batch(jnp.asarray(batch),
+                                          jnp.arange(begin, begin + batch_size, dtype=jnp.int32)))
+        per_tick = per_tick.reshape(n, *per_tick.shape[-3:])[:, : end - begin]
+        for i in range(n):
+            counts[i].append(per_tick[i].sum(axis=1))
+            if labels is not None:
+                running = np.argmax(np.cumsum(per_tick[i], axis=1), axis=2)  # [B, T]
+                correct_vs_time[i] = correct_vs_time[i] + np.sum(
+                    running == labels[begin:end, None], axis=0)
         if progress is not None:
             progress(end, total)
-    counts = np.concatenate(counts) if counts else np.zeros((0, 10), np.float32)
-    predictions = np.argmax(counts, axis=1)
-    has_labels = labels is not None and total
-    accuracy = float(np.mean(predictions == labels)) if has_labels else float("nan")
-    accuracy_vs_time = (np.asarray(correct_vs_time, np.float64) / total if has_labels
-                        else np.full((inference_segment(spec).n_ticks,), np.nan))
-    return {"accuracy": accuracy, "predictions": predictions, "counts": counts,
-            "accuracy_vs_time": accuracy_vs_time}
+    results = []
+    for i in range(n):
+        own = np.concatenate(counts[i]) if counts[i] else np.zeros((0, 10), np.float32)
+        predictions = np.argmax(own, axis=1)
+        has_labels = labels is not None and total
+        accuracy = float(np.mean(predictions == labels)) if has_labels else float("nan")
+        accuracy_vs_time = (np.asarray(correct_vs_time[i], np.float64) / total if has_labels
+                            else np.full((inference_segment(spec).n_ticks,), np.nan))
+        results.append({"accuracy": accuracy, "predictions": predictions, "counts": own,
+                        "accuracy_vs_time": accuracy_vs_time})
+    return results if networks else results[0]

@@ -102,8 +102,7 @@ def run_study(config, axes: dict[str, Sequence[float]], seeds: Sequence[int], da
               progress: bool = False) -> list[dict]:
     """Train every (values, seed) network for config.epochs epochs side by side in `workdir`
     (metrics.jsonl, checkpoints; resume=True continues a killed study bit for bit); returns one
-    record per network per evaluated epoch: {epoch, seed, <field>: value, accuracy,
-    accuracy_100ms, wall_s}. data: (train_x, train_y, test_x, test_y) as from
+    record per network per evaluated epoch (`study_records`). data: (train_x, train_y, test_x, test_y) as from
     `srbm_jax.run.load_data`."""
     spec, params, grid = study_params(config, axes, seeds)
     labels = [{"seed": int(grid["seed"][n]), **{field: float(grid[field][n]) for field in axes}}
@@ -126,23 +125,37 @@ def run_study(config, axes: dict[str, Sequence[float]], seeds: Sequence[int], da
 
 
 def study_records(records: list[dict], fields: list[str]) -> list[dict]:
-    """The study's view of the driver's records (evaluated epochs only)."""
+    """The study's view of the driver's records (evaluated epochs only): epoch, seed, the
+    swept values, validation_accuracy (None without a validation split) and its 100 ms value,
+    test_accuracy and its 100 ms value, wall_s."""
     return [{"epoch": r["epoch"], "seed": r["seed"], **{f: r[f] for f in fields},
-             "accuracy": r["test_accuracy"], "accuracy_100ms": r["test_accuracy_100ms"],
+             "validation_accuracy": r.get("validation_accuracy"),
+             "validation_accuracy_100ms": r.get("validation_accuracy_100ms"),
+             "test_accuracy": r["test_accuracy"], "test_accuracy_100ms": r["test_accuracy_100ms"],
              "wall_s": r["wall_s"]} for r in records if r.get("test_accuracy") is not None]
 
 
-def markdown(records: list[dict], fields: Sequence[str]) -> str:
+def choice_metric(records: list[dict]) -> str:
+    """The metric a study chooses on: validation_accuracy when the records have it,
+    test_accuracy only for studies without a validation split (label them as chosen on test)."""
+    has_validation = any(r.get("validation_accuracy") is not None for r in records)
+    return "validation_accuracy" if has_validation else "test_accuracy"
+
+
+def markdown(records: list[dict], fields: Sequence[str], metric: str | None = None) -> str:
     """Table: one row per combination of the swept values, one column per epoch, cells
-    'mean (sd)' of the test accuracy in % over the seeds."""
+    'mean (sd)' in % over the seeds of `metric` (default `choice_metric`: validation accuracy
+    when there is a validation split), named in the table's first line."""
+    metric = metric or choice_metric(records)
     epochs = sorted({r["epoch"] for r in records})
     combos = sorted({tuple(r[f] for f in fields) for r in records})
     header = "| " + " | ".join(fields) + " | seeds | " + " | ".join(f"ep{e}" for e in epochs) + " |"
-    lines = [header, "|" + "---|" * (len(fields) + 1 + len(epochs))]
+    lines = [f"{metric.replace('_', ' ')} (%), mean (sd) over seeds", "", header,
+             "|" + "---|" * (len(fields) + 1 + len(epochs))]
     for combo in combos:
         cells = []
         for epoch in epochs:
-            values = [100 * r["accuracy"] for r in records
+            values = [100 * r[metric] for r in records
                       if r["epoch"] == epoch and tuple(r[f] for f in fields) == combo]
             cells.append(f"{np.mean(values):.2f} ({np.std(values):.2f})")
         seeds = len({r["seed"] for r in records if tuple(r[f] for f in fields) == combo})

@@ -26,7 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from srbm_jax import infer, train
-from srbm_jax.config import Params, Spec
+from srbm_jax.config import Params, Spec, validate
 
 _STREAMS = ("init", "train", "evaluate")
 
@@ -137,23 +137,26 @@ def _is_stacked(params: Params, n: int) -> bool:
                      f"networks) or all with a leading axis of {n} networks (sweep.stack_params)")
 
 
-@functools.partial(jax.jit, static_argnames=("spec", "params_stacked"))
+@functools.partial(jax.jit, static_argnames=("spec", "params_stacked", "images_stacked"))
 def _train_chunk_networks(roots, states, pixels, labels, indices, epoch, params, spec,
-                          params_stacked):
+                          params_stacked, images_stacked=False):
+    images_axis = 0 if images_stacked else None
     return jax.vmap(train.train_chunk.__wrapped__,
-                    in_axes=(0, 0, None, None, None, None, 0 if params_stacked else None, None))(
+                    in_axes=(0, 0, images_axis, images_axis, None, None,
+                             0 if params_stacked else None, None))(
         roots, states, pixels, labels, indices, epoch, params, spec)
 
 
 def train_networks(keys, states, images, labels, params: Params, spec: Spec, *, epoch: int = 0,
                    start: int = 0, chunk_size: int = 500, batch_size: int = 1,
                    params_at: Callable[[int], Params] | None = None,
-                   progress: Callable[[int, int], None] | None = None):
+                   progress: Callable[[int, int], None] | None = None, orders=None):
     """One epoch of N networks side by side: `train.train_epoch` vmapped over networks.
 
     keys: the dict from `init_networks` (or [N] train root keys); states: leading axis N;
     params: stacked (leading axis N) or shared; params_at(begin) as in `train_epoch` (same
-    stacking); start: the first image (a resumed epoch). Returns (states, dict of per-image
+    stacking); start: the first image (a resumed epoch); orders: None, or int [N, M], each
+    network's own image order (shuffled epochs, `train.epoch_order`). Returns (states, dict of per-image
     stats, numpy [N, images - start]).
     """
     roots = keys["train"] if isinstance(keys, dict) else keys
@@ -162,9 +165,9 @@ def train_networks(keys, states, images, labels, params: Params, spec: Spec, *, 
     collected = []
     for inputs, chunk_params in train.epoch_chunks(
             images, labels, params, spec, start=start, chunk_size=chunk_size,
-            batch_size=batch_size, params_at=params_at, progress=progress):
+            batch_size=batch_size, params_at=params_at, progress=progress, order=orders):
         states, stats = _train_chunk_networks(roots, states, *inputs, jnp.int32(epoch),
-                                              chunk_params, spec, stacked)
+                                              chunk_params, spec, stacked, orders is not None)
         collected.append({name: np.asarray(getattr(stats, name)).reshape(n, -1)
                           for name in train.ImageStats._fields})
     merged = {name: np.concatenate([c[name] for c in collected], axis=1) if collected
@@ -180,18 +183,28 @@ def evaluate_networks(keys, states, images, labels, params: Params, spec: Spec, 
     return np.asarray([result["accuracy"] for result in results], np.float64)
 
 
+@functools.partial(jax.jit, static_argnames=("spec", "params_stacked"))
+def _label_counts_networks(keys, states, pixels, indices, params, spec, params_stacked):
+    return jax.vmap(infer.label_counts_batch.__wrapped__,
+                    in_axes=(0, 0, None, None, 0 if params_stacked else None, None))(
+        keys, states, pixels, indices, params, spec)
+
+
 def evaluate_networks_full(keys, states, images, labels, params: Params, spec: Spec, *,
-                           epoch: int = 0, batch_size: int = 250) -> list[dict]:
+                           epoch: int = 0, batch_size: int = 250,
+                           progress: Callable[[int, int], None] | None = None) -> list[dict]:
     """`infer.evaluate`'s result dict for each of N networks, with evaluation key
-    fold_in(keys["evaluate"][n], epoch) (or keys[n] for an array of keys). The networks are
-    evaluated one after the other (each evaluation already runs batch_size images side by side)."""
+    fold_in(keys["evaluate"][n], epoch) (or keys[n] for an array of keys). The networks run
+    side by side in one vmapped call per batch of `batch_size` images (sharded like the states
+    when there are several accelerators)."""
     eval_roots = keys["evaluate"] if isinstance(keys, dict) else keys
     n = eval_roots.shape[0]
     stacked = _is_stacked(params, n)
-    results = []
-    for i in range(n):
-        state_i = jax.tree_util.tree_map(lambda leaf, i=i: leaf[i], states)
-        params_i = jax.tree_util.tree_map(lambda leaf, i=i: leaf[i], params) if stacked else params
-        results.append(infer.evaluate(jax.random.fold_in(eval_roots[i], epoch), state_i, images,
-                                      labels, params_i, spec, batch_size=batch_size))
-    return results
+    train.check_int_argument(batch_size, "batch_size", 1)
+    validate(spec, params)
+    images, labels = train.check_data_set(images, labels, spec)
+    epoch_keys = jax.vmap(lambda k: jax.random.fold_in(k, epoch))(eval_roots)
+    return infer.classify_batches(
+        lambda batch, indices: _label_counts_networks(epoch_keys, states, batch, indices, params,
+                                                      spec, stacked),
+        images, labels, spec, batch_size, progress, networks=n)

@@ -219,15 +219,37 @@ def train_chunk(root_key, device_state, pixels, labels, indices, epoch, params, 
     return jax.lax.scan(step, device_state, (pixels, labels, indices))
 
 
-def chunk_inputs(images, labels, begin: int, end: int, batch_size: int):
-    """(pixels float32 [N, B, n_data], labels int32 [N, B], indices int32 [N, B]) of images
+# fold_in data of the epoch permutation's key (image indices never reach it).
+SHUFFLE_STREAM = 2 ** 31 - 1
+
+
+def epoch_order(root_key, epoch: int, n_images: int) -> np.ndarray:
+    """The order in which epoch `epoch` presents n_images training images when shuffling:
+    jax.random.permutation(fold_in(fold_in(root_key, epoch), SHUFFLE_STREAM), n_images), a
+    permutation of 0..n_images-1 that differs per epoch and is a pure function of the key (a
+    resumed run recomputes it). Image keys stay tied to positions: the image at position p of
+    epoch e draws from image_key(root_key, e, p)."""
+    key = jax.random.fold_in(jax.random.fold_in(root_key, epoch), SHUFFLE_STREAM)
+    return np.asarray(jax.random.permutation(key, n_images))
+
+
+def chunk_inputs(images, labels, begin: int, end: int, batch_size: int, order=None):
+    """(pixels float32 [N, B, n_data], labels int32 [N, B], indices int32 [N, B]) of positions
     [begin, end) for `train_chunk`, in batches of batch_size, or on-line (B = 1) when the chunk
-    is not a multiple of batch_size (a ragged last chunk). images: validated uint8 or float."""
+    is not a multiple of batch_size (a ragged last chunk). images: validated uint8 or float.
+    order: None (position p is image p), int [M] (position p is image order[p]), or int [K, M]
+    for K networks with their own orders (pixels [K, N, B, n_data], labels [K, N, B]; the
+    indices, which select the keys, stay positions)."""
     batch = batch_size if (end - begin) % batch_size == 0 else 1
     shape = ((end - begin) // batch, batch)
-    return (jnp.asarray(encoding.to_pixels(images[begin:end]).reshape(*shape, -1)),
-            jnp.asarray(np.asarray(labels[begin:end]).reshape(shape)),
-            jnp.arange(begin, end, dtype=jnp.int32).reshape(shape))
+    positions = jnp.arange(begin, end, dtype=jnp.int32).reshape(shape)
+    if order is None:
+        return (jnp.asarray(encoding.to_pixels(images[begin:end]).reshape(*shape, -1)),
+                jnp.asarray(np.asarray(labels[begin:end]).reshape(shape)), positions)
+    chosen = np.asarray(order)[..., begin:end]
+    lead = chosen.shape[:-1]
+    return (jnp.asarray(encoding.to_pixels(images[chosen.reshape(-1)]).reshape(*lead, *shape, -1)),
+            jnp.asarray(np.asarray(labels)[chosen].reshape(*lead, *shape)), positions)
 
 
 def scheduled_params(params: Params, spec: Spec, step_decay: float, epoch: int, begin: int,
@@ -256,11 +278,12 @@ def init_device(key, params, spec: Spec):
 
 def epoch_chunks(pixels, labels, params, spec: Spec, *, start: int = 0, chunk_size: int = 500,
                  batch_size: int = 1, params_at: Callable[[int], Params] | None = None,
-                 progress: Callable[[int, int], None] | None = None):
+                 progress: Callable[[int, int], None] | None = None, order=None):
     """The chunk loop of `train_epoch` and `sweep.train_networks`: checks the arguments, params
     and images, then yields ((pixels, labels, indices) as from `chunk_inputs`, chunk params) for
     each chunk of images [start, N); chunk_size is rounded down to a multiple of batch_size.
     `progress(end, total)` is called once the caller has trained a chunk (asks for the next).
+    order: the images' order (`chunk_inputs`); positions then run over [start, order length).
     Raises ValueError for an empty data set, start outside [0, N], batch_size or chunk_size < 1."""
     check_int_argument(batch_size, "batch_size", 1)
     check_int_argument(chunk_size, "chunk_size", 1)
@@ -270,11 +293,18 @@ def epoch_chunks(pixels, labels, params, spec: Spec, *, start: int = 0, chunk_si
     if labels is None:
         raise ValueError("labels = None: training needs int32 labels [N] in 0..9")
     total = images.shape[0]
+    if order is not None:
+        order = np.asarray(order)
+        if order.ndim not in (1, 2) or order.dtype.kind not in "iu" or (
+                order.size and (order.min() < 0 or order.max() >= total)):
+            raise ValueError(f"order is out of range: allowed integer image indices in [0, {total}) "
+                             "shaped [M] or [networks, M]")
+        total = order.shape[-1]
     check_int_argument(start, "start", 0, total,
                        f" (N = {total} images in pixels; start = N leaves nothing to train)")
     for begin in range(start, total, chunk_size):
         end = min(begin + chunk_size, total)
-        yield (chunk_inputs(images, labels, begin, end, batch_size),
+        yield (chunk_inputs(images, labels, begin, end, batch_size, order),
                params if params_at is None else params_at(begin))
         if progress is not None:
             progress(end, total)
@@ -283,7 +313,7 @@ def epoch_chunks(pixels, labels, params, spec: Spec, *, start: int = 0, chunk_si
 def train_epoch(root_key, device_state, pixels, labels, params, spec: Spec, *, epoch: int = 0,
                 start: int = 0, chunk_size: int = 500, batch_size: int = 1,
                 progress: Callable[[int, int], None] | None = None,
-                params_at: Callable[[int], Params] | None = None):
+                params_at: Callable[[int], Params] | None = None, order=None):
     """Train on images [start, N) of a data set in chunks (streams the data to the device).
 
     pixels: images, uint8 [N, n_data] (0..255) or float in [0, 1] (or [N, H, W]), N >= 1.
@@ -297,13 +327,14 @@ def train_epoch(root_key, device_state, pixels, labels, params, spec: Spec, *, e
     does not grow with the data set beyond the images themselves. `progress(done, total)` is
     called after every chunk. `params_at(begin)`, if given, supplies the Params of the chunk that
     starts at image `begin` (schedules, e.g. a decaying step: `step_scaled_params`); they must
-    keep the structure of `params` (traced values change, nothing recompiles).
-    Returns (device_state, dict of per-image stats as numpy arrays).
+    keep the structure of `params` (traced values change, nothing recompiles). order: int [M],
+    position p trains image order[p] (a shuffled epoch, `epoch_order`); positions run over
+    [start, M). Returns (device_state, dict of per-image stats as numpy arrays).
     """
     collected = []
     for inputs, chunk_params in epoch_chunks(pixels, labels, params, spec, start=start,
                                              chunk_size=chunk_size, batch_size=batch_size,
-                                             params_at=params_at, progress=progress):
+                                             params_at=params_at, progress=progress, order=order):
         device_state, stats = train_chunk(root_key, device_state, *inputs, jnp.int32(epoch),
                                           chunk_params, spec)
         collected.append(jax.tree_util.tree_map(lambda leaf: np.asarray(leaf).reshape(-1), stats))

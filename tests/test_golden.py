@@ -96,7 +96,8 @@ def test_study_reproduces_the_recorded_study(tmp_path):
     config = tiny_config(epochs=2, batch_size=2)
     records = study.run_study(config, {"spike_rate_hz": [180.0, 220.0]}, [3, 4],
                               load_data(config, verbose=False), tmp_path, log=lambda line: None)
-    mine = [{k: r[k] for k in ("epoch", "seed", "spike_rate_hz", "accuracy", "accuracy_100ms")}
+    mine = [{"epoch": r["epoch"], "seed": r["seed"], "spike_rate_hz": r["spike_rate_hz"],
+             "accuracy": r["test_accuracy"], "accuracy_100ms": r["test_accuracy_100ms"]}
             for r in records]
     key = lambda r: (r["epoch"], r["spike_rate_hz"], r["seed"])  # noqa: E731
     _same_values(sorted(mine, key=key), sorted(SUMMARY["study"], key=key))

@@ -69,10 +69,10 @@ def test_study_network_equals_the_single_run(tmp_path):
     train_and_evaluate(tiny_config(epochs=2, batch_size=2, spike_rate_hz=220.0, seed=4),
                        tmp_path / "single", verbose=False)
     mine = [r for r in records if r["spike_rate_hz"] == 220.0 and r["seed"] == 4]
-    assert [r["accuracy"] for r in mine] == [
+    assert [r["test_accuracy"] for r in mine] == [
         m["test_accuracy"] for m in read_metrics(tmp_path / "single" / METRICS_NAME)]
     table = study.markdown(records, ["spike_rate_hz"])
-    assert table.count("\n") == 4 and "| 220 | 2 |" in table
+    assert table.count("\n") == 6 and "| 220 | 2 |" in table
     analysis.plot_study(records, ["spike_rate_hz"], tmp_path / "study.png")
     assert (tmp_path / "study.png").stat().st_size > 1000
 

@@ -14,7 +14,7 @@ TINY_MODEL = {"n_label": 10, "n_visible_bias": 2, "n_hidden": 16, "n_hidden_bias
               "transition_data_ms": 2.0, "data_ms": 8.0, "transition_model_ms": 2.0,
               "model_ms": 8.0, "inference_ms": 10.0, "train_size": 40, "test_size": 20,
               "chunk_size": 10, "eval_batch_size": 20, "checkpoint_every_images": 0,
-              "data_source": "npz"}
+              "data_source": "npz", "validation_size": 0, "shuffle": False}
 
 
 def synthetic_mnist(seed=0):

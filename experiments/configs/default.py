@@ -27,8 +27,10 @@ def get_config(device: str = "gpgm_linear") -> ml_collections.ConfigDict:
     # ---- run ----------------------------------------------------------------------------------
     config.seed = 2  # root PRNG seed: device init, image spikes, evaluation (IBM wij_init seed 2)
     config.epochs = 1  # passes over the training slice (ours; the slides trained one pass)
-    config.train_size = 60000  # use the first N MNIST training images (ours; 60000 = all)
-    config.test_size = 10000  # evaluate on the first N MNIST test images (ours; 10000 = all)
+    config.train_size = 50000  # train on the first N MNIST training images (ours; 50000 = all but validation)
+    config.validation_size = 10000  # hold out the last N training images for every choice (ours)
+    config.test_size = 10000  # report on the first N MNIST test images, never to choose (ours; 10000 = all)
+    config.shuffle = True  # a new order of the training images every epoch, from the run key (ours)
     config.eval_every = 1  # evaluate every this many epochs, and after the last (ours)
     config.batch_size = 1  # images sharing the weights per update; 1 = on-line eCD (IBM, slides)
     config.chunk_size = 500  # training images per jitted device call (ours; speed only)

@@ -85,37 +85,49 @@ def plot_device_comparison(results: list[dict], out=None) -> Figure:
     return _finish(fig, out)
 
 
-def plot_study(records: list[dict], fields: list[str], out=None, *, ax: Axes | None = None) -> Figure:
-    """Test accuracy (%) after the last epoch against the first swept field (`srbm_jax.study`).
+def plot_study(records: list[dict], fields: list[str], out=None, *, ax: Axes | None = None,
+               metric: str | None = None) -> Figure:
+    """Accuracy (%) against the first swept field (`srbm_jax.study`), mean +- sd over seeds.
 
-    One line per combination of the other fields; points = mean over seeds, bars = min..max.
+    With one swept field: one line per evaluated epoch. With several: one line per combination
+    of the other fields, after the last epoch.
 
     Args:
-      records: `srbm_jax.study.run_study` records (keys `epoch`, `accuracy` and each field).
+      records: `srbm_jax.study.run_study` records (keys `epoch`, the metric and each field).
       fields: the swept fields; the first is the x axis.
       out: optional file to write the figure to (str or Path); nothing is written when None.
       ax: optional Axes to draw into; a new 5.5 x 3.8 inch figure when None.
+      metric: the record key plotted; default validation_accuracy when the records have it,
+        else test_accuracy (or the key `accuracy` of records from before the validation split).
 
     Returns:
       The figure (the root figure of `ax` when one is given).
     """
-    last = max(r["epoch"] for r in records)
-    final = [r for r in records if r["epoch"] == last]
+    if metric is None:
+        metric = next((m for m in ("validation_accuracy", "test_accuracy", "accuracy")
+                       if any(r.get(m) is not None for r in records)), "test_accuracy")
     x_field, others = fields[0], fields[1:]
-    fig, ax = _axes(ax, (5.5, 3.8))
-    for index, combo in enumerate(sorted({tuple(r[f] for f in others) for r in final})):
-        rows = [r for r in final if tuple(r[f] for f in others) == combo]
-        xs = sorted({r[x_field] for r in rows})
-        acc = [[100 * r["accuracy"] for r in rows if r[x_field] == x] for x in xs]
-        mean = np.asarray([np.mean(a) for a in acc])
-        low, high = mean - [min(a) for a in acc], [max(a) for a in acc] - mean
-        label = ", ".join(f"{f}={v:g}" for f, v in zip(others, combo, strict=True)) or None
-        ax.errorbar(xs, mean, yerr=[low, high], fmt="o-", color=f"C{index}", capsize=3,
-                    label=label)
-    ax.set_xlabel(x_field)
-    ax.set_ylabel(f"test accuracy after epoch {last} (%)")
-    ax.grid(alpha=0.3)
+    last = max(r["epoch"] for r in records)
     if others:
-        ax.legend(fontsize=8)
+        final = [r for r in records if r["epoch"] == last]
+        groups = {", ".join(f"{f}={v:g}" for f, v in zip(others, combo, strict=True)):
+                  [r for r in final if tuple(r[f] for f in others) == combo]
+                  for combo in sorted({tuple(r[f] for f in others) for r in final})}
+        ylabel = f"{metric.replace('_', ' ')} after epoch {last} (%)"
+    else:
+        epochs = sorted({r["epoch"] for r in records})
+        groups = {f"epoch {e}": [r for r in records if r["epoch"] == e] for e in epochs}
+        ylabel = f"{metric.replace('_', ' ')} (%)"
+    fig, ax = _axes(ax, (5.5, 3.8))
+    for index, (label, rows) in enumerate(groups.items()):
+        xs = sorted({r[x_field] for r in rows})
+        acc = [[100 * r[metric] for r in rows if r[x_field] == x] for x in xs]
+        ax.errorbar(xs, [np.mean(a) for a in acc], yerr=[np.std(a) for a in acc], fmt="o-",
+                    color=f"C{index}", capsize=3, label=label)
+    ax.set_xlabel(x_field)
+    ax.set_ylabel(ylabel)
+    ax.set_title("mean +- sd over seeds", fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
     return _finish(fig, out)
 

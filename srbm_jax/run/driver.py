@@ -68,7 +68,9 @@ class RunPlan:
     step_schedule: None (constant steps) or an Optax schedule, images trained so far -> factor
     on the device's change per event (`Device.scale_steps`, evaluated at every chunk start).
     ema_half_life_images / tail_average_epochs: weight averages kept during the run
-    (`srbm_jax.run.averaging`), evaluated beside the trained weights; 0 = off."""
+    (`srbm_jax.run.averaging`), evaluated beside the trained weights; 0 = off.
+    shuffle: every epoch presents the training images in its own order (`train.epoch_order`
+    of each network's train key)."""
 
     epochs: int
     eval_every: int = 1
@@ -81,6 +83,7 @@ class RunPlan:
     keep_epoch_checkpoints: bool = True
     ema_half_life_images: int = 0
     tail_average_epochs: int = 0
+    shuffle: bool = False
 
 
 def plan_from_config(config, images_per_epoch: int) -> RunPlan:
@@ -93,12 +96,14 @@ def plan_from_config(config, images_per_epoch: int) -> RunPlan:
         keep_checkpoints=config.get("keep_checkpoints", 2),
         keep_epoch_checkpoints=config.get("keep_epoch_checkpoints", True),
         ema_half_life_images=config.get("ema_half_life_images", 0),
-        tail_average_epochs=config.get("tail_average_epochs", 0))
+        tail_average_epochs=config.get("tail_average_epochs", 0),
+        shuffle=config.get("shuffle", False))
 
 
-_LOGGED = ("test_accuracy", "wall_s", "images_per_s", "eval_images_per_s", "hidden_rate_data",
+_LOGGED = ("validation_accuracy", "test_accuracy", "wall_s", "images_per_s", "eval_images_per_s", "hidden_rate_data",
            "hidden_rate_model", "label_rate_model", "potentiation_events", "depression_events",
-           "weight_mean", "weight_std", "test_accuracy_ema", "test_accuracy_tail")
+           "weight_mean", "weight_std", "validation_accuracy_ema", "validation_accuracy_tail",
+           "test_accuracy_ema", "test_accuracy_tail")
 
 
 def run_networks(networks: nets.Networks, data, plan: RunPlan, workdir, *, resume: bool,
@@ -128,7 +133,9 @@ def run_networks(networks: nets.Networks, data, plan: RunPlan, workdir, *, resum
     initial = (states, epoch): start a fresh run from these states at `epoch` (0-based; a
     continuation of another run, `srbm_jax.run.saved_runs.continue_run`) instead of the
     networks' init; plan.epochs is then the absolute last epoch."""
-    train_x, train_y, test_x, test_y = data
+    train_x, train_y, test_x, test_y = data[:4]
+    validation_x, validation_y = data[4:6] if len(data) > 4 else (None, None)
+    has_validation = validation_y is not None and len(validation_y) > 0
     n_train = len(train_y)
     with open_workdir(workdir) as workdir:
         history = CheckpointHistory(workdir, plan.keep_checkpoints, plan.keep_epoch_checkpoints,
@@ -189,13 +196,15 @@ def run_networks(networks: nets.Networks, data, plan: RunPlan, workdir, *, resum
             if plan.step_schedule is not None:
                 params_at = lambda begin, epoch=epoch: train.step_scaled_params(  # noqa: E731
                     networks.params, networks.spec, plan.step_schedule(epoch * n_train + begin))
+            order = nets.epoch_orders(networks, epoch, n_train) if plan.shuffle else None
             while position < n_train:
                 stop = min(n_train, (position // interval + 1) * interval)
                 t0 = time.perf_counter()
                 states, new_stats = nets.train_range(
-                    networks, states, train_x[:stop], train_y[:stop], epoch=epoch,
-                    start=position, chunk_size=plan.chunk_size, batch_size=plan.batch_size,
-                    params_at=params_at, progress=bar)
+                    networks, states, train_x if plan.shuffle else train_x[:stop],
+                    train_y if plan.shuffle else train_y[:stop], epoch=epoch, start=position,
+                    chunk_size=plan.chunk_size, batch_size=plan.batch_size, params_at=params_at,
+                    progress=bar, order=None if order is None else order[..., :stop])
                 jax.block_until_ready(states)
                 train_wall += time.perf_counter() - t0
                 stats = {k: np.concatenate([stats[k], new_stats[k]], axis=-1) for k in stats}
@@ -204,32 +213,37 @@ def run_networks(networks: nets.Networks, data, plan: RunPlan, workdir, *, resum
                 save(epoch, position, train_wall)
 
             evaluate_now = (epoch + 1) % plan.eval_every == 0 or epoch + 1 == plan.epochs
-            results, extra, eval_wall = [], {}, None
+            results, extra, eval_wall = {}, {}, None
             if evaluate_now:
                 t0 = time.perf_counter()
-                results = nets.evaluate(networks, states, test_x, test_y, epoch=epoch,
-                                        batch_size=plan.eval_batch_size,
-                                        progress=Progress(f"epoch {epoch + 1} test", len(test_y))
-                                        if progress and not networks.stacked else None)
+                splits = ((("validation", validation_x, validation_y),) if has_validation
+                          else ()) + (("test", test_x, test_y),)
+                for split, x, y in splits:
+                    results[split] = nets.evaluate(
+                        networks, states, x, y, epoch=epoch, batch_size=plan.eval_batch_size,
+                        split=split, progress=Progress(f"epoch {epoch + 1} {split}", len(y))
+                        if progress else None)
+                    for name, averaged in averages.states(carry).items():
+                        extra[f"{split}_accuracy_{name}"] = nets.evaluate(
+                            networks, averaged, x, y, epoch=epoch, split=split,
+                            batch_size=plan.eval_batch_size)
                 eval_wall = time.perf_counter() - t0
-                for name, averaged in averages.states(carry).items():
-                    extra[name] = nets.evaluate(networks, averaged, test_x, test_y, epoch=epoch,
-                                                batch_size=plan.eval_batch_size)
+            n_evaluated = len(test_y) + (len(validation_y) if has_validation else 0)
             records = [_record(networks, index, states, stats, epoch, n_train, resumed_at,
-                               train_wall, results, extra, eval_wall, len(test_y))
+                               train_wall, results, extra, eval_wall, n_evaluated)
                        for index in range(networks.n)]
             for record in records:
                 append_metrics(metrics_path, record)
             say(_epoch_line(epoch, records, networks))
             if on_epoch is not None:
-                on_epoch(epoch, states, results)
+                on_epoch(epoch, states, results.get("test", []))
             stats, position, train_wall = nets.empty_stats(networks), 0, 0.0
             save(epoch + 1, 0, 0.0)
         return RunOutcome(read_metrics(metrics_path), states, averages.states(carry))
 
 
 def _record(networks, index, states, stats, epoch, n_train, resumed_at, train_wall, results,
-            extra, eval_wall, n_test) -> dict:
+            extra, eval_wall, n_evaluated) -> dict:
     record = {"epoch": epoch + 1}
     if networks.stacked:
         record.update(network=index, **networks.labels[index])
@@ -244,14 +258,19 @@ def _record(networks, index, states, stats, epoch, n_train, resumed_at, train_wa
     record.update(spec.device.weight_statistics(networks.state_of(states, index),
                                                 networks.params_of(index).device))
     record.update(test_accuracy=None, eval_wall_s=None, eval_images_per_s=None)
+    if "validation" in results or not results:
+        record["validation_accuracy"] = None
+    for split, per_network in results.items():
+        result = per_network[index]
+        per_tick = result["accuracy_vs_time"]
+        record.update({f"{split}_accuracy": result["accuracy"],
+                       f"{split}_accuracy_100ms": accuracy_at_100_ms(per_tick, spec),
+                       ("accuracy_vs_time_ms" if split == "test" else
+                        f"{split}_accuracy_vs_time_ms"): accuracy_every_10_ms(per_tick, spec)})
     if results:
-        result = results[index]
-        record.update(test_accuracy=result["accuracy"],
-                      test_accuracy_100ms=accuracy_at_100_ms(result["accuracy_vs_time"], spec),
-                      eval_wall_s=eval_wall, eval_images_per_s=n_test / eval_wall,
-                      accuracy_vs_time_ms=accuracy_every_10_ms(result["accuracy_vs_time"], spec))
-        for name, averaged in extra.items():
-            record[f"test_accuracy_{name}"] = averaged[index]["accuracy"]
+        record.update(eval_wall_s=eval_wall, eval_images_per_s=n_evaluated / eval_wall)
+    for name, averaged in extra.items():
+        record[name] = averaged[index]["accuracy"]
     return record
 
 
@@ -260,8 +279,12 @@ def _epoch_line(epoch: int, records: list[dict], networks) -> str:
         return f"epoch {epoch + 1}: " + ", ".join(
             f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
             for k, v in records[0].items() if k in _LOGGED)
-    accuracies = [r["test_accuracy"] for r in records]
-    if accuracies[0] is None:
+    if records[0]["test_accuracy"] is None:
         return f"epoch {epoch + 1}: trained ({records[0]['wall_s']:.0f} s)"
-    return (f"epoch {epoch + 1}: accuracy " + ", ".join(f"{100 * a:.1f}" for a in accuracies)
-            + f" % (mean {100 * np.mean(accuracies):.2f}, {records[0]['wall_s']:.0f} s training)")
+    parts = []
+    for split in ("validation", "test"):
+        accuracies = [r.get(f"{split}_accuracy") for r in records]
+        if accuracies[0] is not None:
+            parts.append(f"{split} accuracy " + ", ".join(f"{100 * a:.1f}" for a in accuracies)
+                         + f" % (mean {100 * np.mean(accuracies):.2f})")
+    return f"epoch {epoch + 1}: " + "; ".join(parts) + f", {records[0]['wall_s']:.0f} s training"

@@ -90,30 +90,60 @@ def init_states(networks: Networks) -> Any:
     return sweep.shard_networks(states, sweep.network_sharding(networks.n))
 
 
+def epoch_orders(networks: Networks, epoch: int, n_images: int) -> np.ndarray:
+    """Each network's order of the training images in `epoch` (`train.epoch_order` of its
+    train key): [n_images], or [N, n_images] when stacked."""
+    if not networks.stacked:
+        return train.epoch_order(networks.keys["train"], epoch, n_images)
+    return np.stack([train.epoch_order(key, epoch, n_images) for key in networks.keys["train"]])
+
+
 def train_range(networks: Networks, states, images, labels, *, epoch: int, start: int,
                 chunk_size: int, batch_size: int, params_at: Callable[[int], Params] | None,
-                progress: Callable[[int, int], None] | None):
-    """Train images [start, len(images)) of `epoch`: (states, {stat: [N, images] or [images]})."""
+                progress: Callable[[int, int], None] | None, order=None):
+    """Train positions [start, M) of `epoch` (M = len(images), or the length of `order`, the
+    images' order: `epoch_orders`): (states, {stat: [N, images] or [images]})."""
     if not networks.stacked:
         return train.train_epoch(networks.keys["train"], states, images, labels, networks.params,
                                  networks.spec, epoch=epoch, start=start, chunk_size=chunk_size,
-                                 batch_size=batch_size, progress=progress, params_at=params_at)
+                                 batch_size=batch_size, progress=progress, params_at=params_at,
+                                 order=order)
     return sweep.train_networks(networks.keys["train"], states, images, labels, networks.params,
                                 networks.spec, epoch=epoch, start=start, chunk_size=chunk_size,
-                                batch_size=batch_size, params_at=params_at, progress=progress)
+                                batch_size=batch_size, params_at=params_at, progress=progress,
+                                orders=order)
+
+
+# fold_in data of the validation set's evaluation keys (the test set uses the evaluate key).
+VALIDATION_STREAM = 2 ** 31 - 2
+
+
+def evaluation_keys(networks: Networks, split: str) -> jax.Array:
+    """The root evaluation key(s) of a split: the evaluate key for "test", fold_in(evaluate
+    key, VALIDATION_STREAM) for "validation"; the evaluation after epoch e folds in e."""
+    keys = networks.keys["evaluate"]
+    if split == "test":
+        return keys
+    if split != "validation":
+        raise ValueError(f"split = {split!r} is out of range: allowed 'test' or 'validation'")
+    fold = lambda key: jax.random.fold_in(key, VALIDATION_STREAM)  # noqa: E731
+    return jax.vmap(fold)(keys) if networks.stacked else fold(keys)
 
 
 def evaluate(networks: Networks, states, images, labels, *, epoch: int, batch_size: int,
-             progress: Callable[[int, int], None] | None = None) -> list[dict]:
-    """`infer.evaluate`'s result for each network, with key fold_in(evaluate key, epoch)."""
+             split: str = "test", progress: Callable[[int, int], None] | None = None
+             ) -> list[dict]:
+    """`infer.evaluate`'s result for each network on a split, with key fold_in(root, epoch)
+    (`evaluation_keys`); the N networks run side by side (vmapped) when stacked."""
     batch_size = min(batch_size, len(labels))
+    roots = evaluation_keys(networks, split)
     if not networks.stacked:
-        return [infer.evaluate(jax.random.fold_in(networks.keys["evaluate"], epoch), states,
-                               images, labels, networks.params, networks.spec,
-                               batch_size=batch_size, progress=progress)]
-    return sweep.evaluate_networks_full(networks.keys["evaluate"], states, images, labels,
-                                        networks.params, networks.spec, epoch=epoch,
-                                        batch_size=batch_size)
+        return [infer.evaluate(jax.random.fold_in(roots, epoch), states, images, labels,
+                               networks.params, networks.spec, batch_size=batch_size,
+                               progress=progress)]
+    return sweep.evaluate_networks_full(roots, states, images, labels, networks.params,
+                                        networks.spec, epoch=epoch, batch_size=batch_size,
+                                        progress=progress)
 
 
 def empty_stats(networks: Networks) -> dict[str, np.ndarray]:

@@ -41,7 +41,8 @@ PARAMS_FIELDS = ("spike_rate_hz", "bias_rate_factor", "input_threshold", "membra
 RUN_FIELDS = ("epochs", "eval_every", "eval_batch_size", "checkpoint_every_images",
               "data_source", "data_dir", "keep_checkpoints", "keep_epoch_checkpoints")
 # Fields added after runs were recorded: at these values they are left out of the fingerprint.
-LATER_FIELD_DEFAULTS = {"ema_half_life_images": 0, "tail_average_epochs": 0}
+LATER_FIELD_DEFAULTS = {"ema_half_life_images": 0, "tail_average_epochs": 0,
+                        "validation_size": 0, "shuffle": False}
 
 # Fields of the configs before the device section, and where they went (the absl scripts print
 # this when an old flag is given: `experiments/cli.py`).
@@ -94,12 +95,15 @@ def check_run_fields(config) -> None:
     for field, low in (("epochs", 1), ("train_size", 1), ("test_size", 1), ("eval_every", 1),
                        ("batch_size", 1), ("chunk_size", 1), ("eval_batch_size", 1),
                        ("checkpoint_every_images", 0), ("keep_checkpoints", 1),
-                       ("ema_half_life_images", 0), ("tail_average_epochs", 0)):
+                       ("ema_half_life_images", 0), ("tail_average_epochs", 0),
+                       ("validation_size", 0)):
         value = config.get(field, LATER_FIELD_DEFAULTS.get(field))
         require(_is_int(value) and value >= low, field, f"an integer >= {low}", value)
     require(config.batch_size <= config.train_size, "batch_size",
             f"<= train_size = {config.train_size} (a mini-batch larger than the training set "
             "would train on-line)", config.batch_size)
+    require(isinstance(config.get("shuffle", False), bool), "shuffle", "True or False",
+            config.get("shuffle"))
     require(isinstance(config.get("keep_epoch_checkpoints", True), bool),
             "keep_epoch_checkpoints", "True or False", config.get("keep_epoch_checkpoints"))
     require(config.data_source in mnist.SOURCES, "data_source", f"one of {mnist.SOURCES}",
@@ -241,6 +245,8 @@ def upgrade_legacy_config(data: dict) -> dict:
         default = section.get(field)
         section[field] = type(default)(int(value)) if isinstance(default, (bool, int)) else value
     data["device"] = section
+    data.setdefault("validation_size", 0)  # that version had no validation split
+    data.setdefault("shuffle", False)  # and presented the images in order
     data.setdefault("keep_checkpoints", 2)
     data.setdefault("keep_epoch_checkpoints", True)
     return data

@@ -108,10 +108,16 @@ def scaled_progress(label: str, images: int, networks: int) -> Progress:
 
 
 def summary_line(summary: dict) -> str:
-    """'final test accuracy 91.23 %, best ... (epoch e), wall ... s, workdir ...'."""
+    """'final validation accuracy ..., test accuracy ...; best epoch e by validation accuracy
+    (test ... there), wall ... s, workdir ...'."""
     def percent(x):
         return "n/a" if x is None else f"{100 * x:.2f} %"
 
-    return (f"final test accuracy {percent(summary['final_test_accuracy'])}, best "
-            f"{percent(summary['best_test_accuracy'])} (epoch {summary['best_epoch']}), "
+    final = f"final test accuracy {percent(summary['final_test_accuracy'])}"
+    if summary.get("final_validation_accuracy") is not None:
+        final = (f"final validation accuracy {percent(summary['final_validation_accuracy'])}, "
+                 + final)
+    best_by = summary.get("best_by", "test_accuracy").replace("_", " ")
+    return (f"{final}; best epoch {summary['best_epoch']} by {best_by} (test "
+            f"{percent(summary['test_accuracy_at_best_epoch'])} there), "
             f"wall {summary['wall_s']:.1f} s, workdir {summary['workdir']}")

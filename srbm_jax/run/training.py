@@ -14,8 +14,10 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import jax
+import numpy as np
 
 from srbm_jax import analysis, sweep
 from srbm_jax.data import mnist
@@ -41,17 +43,45 @@ from srbm_jax.train import image_key
 PLOTS = ("accuracy.png", "receptive_fields.png", "confusion.png", "raster.png")
 
 
-def load_data(config, verbose: bool = True):
-    """(train images, train labels, test images, test labels): the first train_size / test_size
-    images of MNIST from config.data_source; ValueError naming the field if there are fewer."""
+class RunData(NamedTuple):
+    """The images of a run: training (the first train_size of MNIST's training split),
+    test (the first test_size of its test split) and validation (the LAST validation_size of
+    the training split, never trained on; empty arrays when validation_size = 0)."""
+
+    train_x: np.ndarray
+    train_y: np.ndarray
+    test_x: np.ndarray
+    test_y: np.ndarray
+    validation_x: np.ndarray
+    validation_y: np.ndarray
+
+
+def split_training_set(images, labels, train_size: int, validation_size: int):
+    """(train images, train labels, validation images, validation labels): the first
+    train_size and the last validation_size of a training set; ValueError naming the fields if
+    they overlap. The validation images sit at indices N - validation_size .. N - 1, the
+    training images at 0 .. train_size - 1, so no validation image is ever trained on."""
+    total = len(labels)
+    require(train_size + validation_size <= total, "train_size",
+            f"<= {total - validation_size} (the training split's {total} images minus "
+            f"validation_size = {validation_size}, which are held out)", train_size)
+    start = total - validation_size
+    return images[:train_size], labels[:train_size], images[start:], labels[start:]
+
+
+def load_data(config, verbose: bool = True) -> RunData:
+    """The run's images from config.data_source (`RunData`): train_size, validation_size and
+    test_size images; ValueError naming the field if there are too few."""
     splits = mnist.load_mnist(config.data_source, data_dir=config.data_dir or None,
                               verbose=verbose)
-    for field, labels in (("train_size", splits.train_labels), ("test_size", splits.test_labels)):
-        require(config[field] <= len(labels), field, f"<= {len(labels)} (images available)",
-                config[field])
-    n, m = config.train_size, config.test_size
-    return (splits.train_images[:n], splits.train_labels[:n], splits.test_images[:m],
-            splits.test_labels[:m])
+    require(config.test_size <= len(splits.test_labels), "test_size",
+            f"<= {len(splits.test_labels)} (images available)", config.test_size)
+    train_x, train_y, validation_x, validation_y = split_training_set(
+        splits.train_images, splits.train_labels, config.train_size,
+        config.get("validation_size", 0))
+    m = config.test_size
+    return RunData(train_x, train_y, splits.test_images[:m], splits.test_labels[:m],
+                   validation_x, validation_y)
 
 
 def checkpoint_check(config) -> Callable[[dict, Path], None]:
@@ -90,7 +120,7 @@ def train_and_evaluate(config, workdir, resume: bool = False, verbose: bool = Tr
     expected_pixels(config)
     workdir = check_workdir_path(workdir)
     data = load_data(config, verbose)
-    train_x, train_y, test_x, test_y = data
+    train_x, train_y, test_x, test_y = data[:4]
     networks = nets.one_network(spec, params, config.seed)
     n_train = len(train_y)
     say(f"sRBM {spec.n_visible} visible x {spec.n_hidden_total} hidden, device "
@@ -118,14 +148,31 @@ def train_and_evaluate(config, workdir, resume: bool = False, verbose: bool = Tr
         metadata={"config": config_dict(config), "fingerprint": fingerprint(config)},
         check_checkpoint=checkpoint_check(config), on_epoch=on_epoch, say=say,
         progress=verbose, on_start=first_write)
-    evaluated = [r for r in records if r.get("test_accuracy") is not None]
-    best = max(evaluated, key=lambda r: r["test_accuracy"], default=None)
-    summary = {"final_test_accuracy": evaluated[-1]["test_accuracy"] if evaluated else None,
-               "best_test_accuracy": best["test_accuracy"] if best else None,
-               "best_epoch": best["epoch"] if best else None, "epochs": len(records),
-               "wall_s": time.perf_counter() - t_run, "workdir": str(workdir), "metrics": records}
+    summary = summarize(records, time.perf_counter() - t_run, workdir)
+    if not config.get("validation_size", 0):
+        say("note: no validation split (validation_size = 0): these are test figures; choose "
+            "nothing on them")
     say(summary_line(summary))
     return summary
+
+
+def summarize(records: list[dict], wall_s: float, workdir) -> dict:
+    """The summary of a one-network run. The best epoch is chosen on validation accuracy (on
+    test accuracy only when the run has no validation split, as the key best_by says); the test
+    accuracy is reported at that epoch and at the last."""
+    evaluated = [r for r in records if r.get("test_accuracy") is not None]
+    by = "validation_accuracy" if any(r.get("validation_accuracy") is not None
+                                      for r in evaluated) else "test_accuracy"
+    best = max(evaluated, key=lambda r: r[by], default=None)
+    last = evaluated[-1] if evaluated else {}
+    return {"final_test_accuracy": last.get("test_accuracy"),
+            "final_validation_accuracy": last.get("validation_accuracy"),
+            "best_epoch": best["epoch"] if best else None, "best_by": by,
+            "best_validation_accuracy": best.get("validation_accuracy") if best else None,
+            "test_accuracy_at_best_epoch": best["test_accuracy"] if best else None,
+            "best_test_accuracy": best["test_accuracy"] if best else None,
+            "epochs": len(records), "wall_s": wall_s, "workdir": str(workdir),
+            "metrics": records}
 
 
 def write_plots(workdir, device_state, params, spec, train_x, train_y, raster_key) -> None:
