@@ -50,7 +50,7 @@ def main(argv):
     axes = study.parse_sweep(FLAGS.sweep)
     seeds = [int(s) for s in FLAGS.seeds] if FLAGS.seeds else [config.seed]
     workdir = check_workdir_path(FLAGS.workdir)
-    study.study_params(config, axes, seeds)  # every combination checked before data or training
+    study.check_study(config, axes, seeds)  # every combination checked before data or training
     expected_pixels(config)
     data = load_data(config)
     records = study.run_study(config, axes, seeds, data, workdir, resume=FLAGS.resume,

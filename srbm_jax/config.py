@@ -48,7 +48,7 @@ class Spec:
         IBM `tset_width` = 4 ms.
     Choices:
       device: the synapse device model (a `srbm_jax.devices.Device` value).
-      input_coding: 'threshold' (IBM: pixel >= threshold spikes at spike_rate) or 'rate'
+      input_coding: 'threshold' (IBM: pixel > threshold spikes at spike_rate) or 'rate'
         (P(spike) proportional to the pixel value, the source slides' proposed refinement).
       random_source: 'hash' (fast counter-based hash keyed by a JAX key) or 'threefry'
         (`jax.random.bits`); both give uint32 words of the same shape, see `srbm_jax.random`.

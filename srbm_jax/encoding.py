@@ -1,7 +1,9 @@
 """Pixels, labels and bias neurons -> per-tick spike probabilities of the visible layer.
 
 Input neurons are Bernoulli per tick with p = rate * dt (a Poisson train in the dt -> 0 limit):
-* data neurons, 'threshold' coding (IBM): p = spike_rate * dt if pixel >= input_threshold, else 0;
+* data neurons, 'threshold' coding (IBM): p = spike_rate * dt if pixel > input_threshold, else 0
+  (strict, as the source slides state it: "if pixel value > mnist threshold, spike generation;
+  else, no input spike"; so at threshold 0 the background stays silent);
 * data neurons, 'rate' coding (the source slides' proposed refinement): p = pixel * spike_rate * dt;
 * label neurons: the n_label/10 neurons of the true class at spike_rate * dt (data segment only);
 * bias neurons (visible and hidden): spike_rate * bias_rate_factor * dt, always.
@@ -19,7 +21,7 @@ def data_probabilities(pixels, params, spec: Spec):
     """float32 [..., n_data] spike probability per tick of each data neuron (pixels in [0, 1])."""
     p_on = params.spike_rate_hz * spec.dt_ms * 1e-3
     if spec.input_coding == "threshold":
-        return jnp.where(pixels >= params.input_threshold, p_on, 0.0).astype(jnp.float32)
+        return jnp.where(pixels > params.input_threshold, p_on, 0.0).astype(jnp.float32)
     return (pixels * p_on).astype(jnp.float32)
 
 

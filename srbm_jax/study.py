@@ -64,6 +64,45 @@ def _set(config, field: str, value: float) -> None:
         config[field] = value
 
 
+def static_fields(config) -> tuple[str, ...]:
+    """Config fields that change the compiled program (integer sizes and counts, e.g. n_label,
+    n_hidden, batch_size; integer device options, e.g. device.levels): a study sweeps them as
+    one side-by-side program per value."""
+    top = tuple(name for name, value in config.items() if isinstance(value, int)
+                and not isinstance(value, bool) and name not in RUN_ONLY_FIELDS)
+    device = tuple(f"device.{name}" for name, value in config.device.items()
+                   if isinstance(value, int) and not isinstance(value, bool))
+    return top + device
+
+
+# Integer fields that are not properties of the networks (a study keeps them fixed).
+RUN_ONLY_FIELDS = ("seed", "epochs", "eval_every", "chunk_size", "eval_batch_size",
+                   "checkpoint_every_images", "keep_checkpoints", "train_size", "test_size",
+                   "validation_size")
+
+
+def split_axes(config, axes: dict[str, Sequence[float]]):
+    """(traced axes, static axes): the fields swept in one program, and those swept as one
+    program per value (`static_fields`, values as integers). ValueError naming a field that is
+    neither, or a non-integer value of a static field."""
+    traced, static = {}, {}
+    allowed, fixed = sweepable_fields(config), static_fields(config)
+    for field, values in axes.items():
+        if field in allowed:
+            traced[field] = values
+        elif field in fixed:
+            if any(float(v) != int(v) for v in values):
+                raise ValueError(f"config.{field}: {values} is out of range: allowed integers")
+            static[field] = [int(v) for v in values]
+        else:
+            hint = (f" (device fields are written device.<field>: device.{field}?)"
+                    if f"device.{field}" in allowed + fixed else "")
+            raise ValueError(f"config.{field} cannot be swept: allowed one of "
+                             f"{sorted(allowed)} (in one program) or {sorted(fixed)} (one "
+                             "program per value)" + hint)
+    return traced, static
+
+
 def study_params(config, axes: dict[str, Sequence[float]], seeds: Sequence[int]):
     """(spec, stacked params, grid): one network per (values, seed) combination, seed fastest.
 
@@ -85,9 +124,9 @@ def study_params(config, axes: dict[str, Sequence[float]], seeds: Sequence[int])
         for field in axes:
             _set(single, field, float(grid[field][n]))
         spec, params = spec_and_params(single)
-    stacked = sweep.stack_params(params, **{field.replace("device.", "device__"): grid[field]
-                                            for field in axes})
-    return spec, stacked, grid
+    values = {field.replace("device.", "device__"): grid[field] for field in axes} or {
+        "spike_rate_hz": [float(params.spike_rate_hz)] * len(grid["seed"])}  # seeds only
+    return spec, sweep.stack_params(params, **values), grid
 
 
 def study_fingerprint(config, axes, seeds) -> str:
@@ -102,8 +141,23 @@ def run_study(config, axes: dict[str, Sequence[float]], seeds: Sequence[int], da
               progress: bool = False) -> list[dict]:
     """Train every (values, seed) network for config.epochs epochs side by side in `workdir`
     (metrics.jsonl, checkpoints; resume=True continues a killed study bit for bit); returns one
-    record per network per evaluated epoch (`study_records`). data: (train_x, train_y, test_x, test_y) as from
+    record per network per evaluated epoch (`study_records`). Static axes (`split_axes`:
+    sizes such as n_label) run one side-by-side program per value, each in
+    workdir/<field>=<value>/, and their records carry the value. data: (train_x, train_y, test_x, test_y) as from
     `srbm_jax.run.load_data`."""
+    traced, static = split_axes(config, axes)
+    if static:
+        records = []
+        for combo in zip(*sweep.product(**static).values(), strict=True):
+            single = config.copy_and_resolve_references()
+            for field, value in zip(static, combo, strict=True):
+                _set(single, field, value)
+            name = ",".join(f"{f}={v}" for f, v in zip(static, combo, strict=True))
+            log(f"study: {name}")
+            part = run_study(single, traced, seeds, data, Path(workdir) / name, resume=resume,
+                             log=log, progress=progress)
+            records += [{**dict(zip(static, combo, strict=True)), **r} for r in part]
+        return records
     spec, params, grid = study_params(config, axes, seeds)
     labels = [{"seed": int(grid["seed"][n]), **{field: float(grid[field][n]) for field in axes}}
               for n in range(len(grid["seed"]))]
@@ -162,3 +216,13 @@ def markdown(records: list[dict], fields: Sequence[str], metric: str | None = No
         lines.append("| " + " | ".join(f"{v:g}" for v in combo) + f" | {seeds} | "
                      + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def check_study(config, axes: dict[str, Sequence[float]], seeds: Sequence[int]) -> None:
+    """Validate every combination of a study (static and traced axes) before any work."""
+    traced, static = split_axes(config, axes)
+    for combo in zip(*sweep.product(**static).values(), strict=True) if static else [()]:
+        single = config.copy_and_resolve_references()
+        for field, value in zip(static, combo, strict=True):
+            _set(single, field, value)
+        study_params(single, traced, seeds)

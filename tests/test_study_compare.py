@@ -51,11 +51,12 @@ def test_parse_sweep_and_bad_axes():
         with pytest.raises(ValueError, match=message):
             study.parse_sweep(bad)
     config = default.get_config()
-    for axes, message in (({"n_hidden": [10.0]}, r"config\.n_hidden cannot be swept"),
+    for axes, message in (({"dt_ms": [0.5]}, r"config\.dt_ms cannot be swept"),
+                          ({"n_label": [10.5]}, r"config\.n_label.*integers"),
                           ({"set_step": [0.01]}, r"device\.set_step\?"),
                           ({"spike_rate_hz": [-1.0]}, r"^config\.spike_rate_hz")):
         with pytest.raises(ValueError, match=message):
-            study.study_params(config, axes, [1])
+            study.check_study(config, axes, [1])
 
 
 def test_study_network_equals_the_single_run(tmp_path):
@@ -75,6 +76,23 @@ def test_study_network_equals_the_single_run(tmp_path):
     assert table.count("\n") == 6 and "| 220 | 2 |" in table
     analysis.plot_study(records, ["spike_rate_hz"], tmp_path / "study.png")
     assert (tmp_path / "study.png").stat().st_size > 1000
+
+
+def test_study_over_a_size_runs_one_program_per_value(tmp_path):
+    """n_label is static: one side-by-side program per value (seeds vmapped), records carry the
+    value, and the n_label = 20 row equals the single run with n_label = 20."""
+    config = tiny_config(epochs=1)
+    records = study.run_study(config, {"n_label": [10.0, 20.0]}, [3, 4],
+                              load_data(config, verbose=False), tmp_path / "study",
+                              log=lambda line: None)
+    assert sorted({(r["n_label"], r["seed"]) for r in records}) == [(10, 3), (10, 4), (20, 3),
+                                                                     (20, 4)]
+    assert (tmp_path / "study" / "n_label=20" / METRICS_NAME).exists()
+    single = train_and_evaluate(tiny_config(epochs=1, n_label=20, seed=4), tmp_path / "single",
+                                verbose=False)
+    mine = [r for r in records if r["n_label"] == 20 and r["seed"] == 4]
+    assert [r["test_accuracy"] for r in mine] == [m["test_accuracy"] for m in single["metrics"]]
+    assert "| 20 | 2 |" in study.markdown(records, ["n_label"])
 
 
 def test_study_killed_mid_run_resumes_bit_identically(tmp_path, monkeypatch):

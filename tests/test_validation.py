@@ -144,3 +144,15 @@ def test_vmapped_evaluation_equals_one_network_at_a_time():
                                   labels, own, spec, batch_size=8)
         np.testing.assert_array_equal(together[n]["counts"], alone["counts"])
         assert together[n]["accuracy"] == alone["accuracy"]
+
+
+def test_the_pixel_threshold_is_strict():
+    """The source slides: "if pixel value > mnist threshold, spike generation; else, no input
+    spike": a pixel exactly at the threshold, and the background at threshold 0, stay silent."""
+    from srbm_jax import encoding
+    spec = srbm_jax.Spec(n_data=4, n_label=10, n_visible_bias=1, n_hidden=3, n_hidden_bias=1)
+    pixels = np.float32([0.0, 51 / 255, 0.2, 0.9])
+    for threshold, expected in ((0.0, [0, 1, 1, 1]), (float(np.float32(51 / 255)), [0, 0, 0, 1])):
+        params = srbm_jax.default_params(spec, input_threshold=threshold)
+        p = np.asarray(encoding.data_probabilities(pixels, params, spec))
+        np.testing.assert_array_equal(p > 0, np.asarray(expected, bool))

@@ -61,7 +61,7 @@ def get_config(device: str = "gpgm_linear") -> ml_collections.ConfigDict:
     config.pulse_width_ms = 4.0  # visible STDP pulse width (IBM tset_width)
 
     # ---- input coding (Spec / Params) ---------------------------------------------------------
-    config.input_coding = "threshold"  # pixel >= input_threshold spikes at spike_rate_hz (IBM); or rate (slides)
+    config.input_coding = "threshold"  # pixel > input_threshold spikes at spike_rate_hz (IBM, slides); or rate (slides)
     config.spike_rate_hz = 200.0  # rate of active pixels and true-class labels (IBM spike_rate)
     config.bias_rate_factor = 0.354  # bias neurons fire at spike_rate_hz * this = 70.8 Hz (IBM)
     config.input_threshold = 0.5  # pixel threshold in [0, 1] (IBM mnist_binary_threshold)
