@@ -30,8 +30,9 @@ from srbm_jax.run.objects import PARAMS_FIELDS, config_dict, fingerprint, spec_a
 
 
 def parse_sweep(settings: Sequence[str]) -> dict[str, list[float]]:
-    """{"field": [v1, v2, ...]} from ["field=v1,v2,...", ...] (the --sweep flags); ValueError
-    names a bad setting."""
+    """{"field": [v1, v2, ...]} from ["field=v1,v2,...", ...] (the --sweep flags); several
+    --sweep flags make a grid, and "a+b=v1,v2" ties fields (a = b = v1, then a = b = v2, e.g.
+    walk_up+walk_down). ValueError names a bad setting."""
     if not settings:
         raise ValueError("--sweep is required: field=v1,v2,... (e.g. spike_rate_hz=200,210)")
     axes = {}
@@ -57,11 +58,13 @@ def sweepable_fields(config) -> tuple[str, ...]:
     return PARAMS_FIELDS + device_fields
 
 
-def _set(config, field: str, value: float) -> None:
-    if field.startswith("device."):
-        config.device[field[len("device."):]] = value
-    else:
-        config[field] = value
+def _set(config, axis: str, value: float) -> None:
+    """Set every field of an axis ("walk_up+walk_down" sets both) in a config."""
+    for field in axis.split("+"):
+        if field.startswith("device."):
+            config.device[field[len("device."):]] = value
+        else:
+            config[field] = value
 
 
 def static_fields(config) -> tuple[str, ...]:
@@ -88,7 +91,13 @@ def split_axes(config, axes: dict[str, Sequence[float]]):
     traced, static = {}, {}
     allowed, fixed = sweepable_fields(config), static_fields(config)
     for field, values in axes.items():
-        if field in allowed:
+        members = field.split("+")
+        if len(members) > 1 and all(m in allowed for m in members):
+            traced[field] = values
+        elif len(members) > 1:
+            raise ValueError(f"config.{field}: the fields of a tied axis must all be sweepable in "
+                             f"one program: allowed {sorted(allowed)}")
+        elif field in allowed:
             traced[field] = values
         elif field in fixed:
             if any(float(v) != int(v) for v in values):
@@ -109,7 +118,7 @@ def study_params(config, axes: dict[str, Sequence[float]], seeds: Sequence[int])
     grid: {field: [value per network], "seed": [seed per network]}. Each combination's config is
     validated like a single run (`spec_and_params`), so a bad value names its field."""
     allowed = sweepable_fields(config)
-    for field in axes:
+    for field in (member for axis in axes for member in axis.split("+")):
         if field not in allowed:
             hint = (f" (device fields are written device.<field>: device.{field}?)"
                     if f"device.{field}" in allowed else "")
@@ -124,7 +133,8 @@ def study_params(config, axes: dict[str, Sequence[float]], seeds: Sequence[int])
         for field in axes:
             _set(single, field, float(grid[field][n]))
         spec, params = spec_and_params(single)
-    values = {field.replace("device.", "device__"): grid[field] for field in axes} or {
+    values = {member.replace("device.", "device__"): grid[axis] for axis in axes
+              for member in axis.split("+")} or {
         "spike_rate_hz": [float(params.spike_rate_hz)] * len(grid["seed"])}  # seeds only
     return spec, sweep.stack_params(params, **values), grid
 

@@ -78,6 +78,15 @@ def test_study_network_equals_the_single_run(tmp_path):
     assert (tmp_path / "study.png").stat().st_size > 1000
 
 
+def test_tied_axes_set_every_field(tmp_path):
+    config = tiny_config(epochs=1)
+    spec, params, grid = study.study_params(config, {"walk_up+walk_down": [0.04, 0.07]}, [1])
+    np.testing.assert_array_equal(params.walk_up, np.float32([0.04, 0.07]))
+    np.testing.assert_array_equal(params.walk_down, np.float32([0.04, 0.07]))
+    with pytest.raises(ValueError, match="tied axis"):
+        study.split_axes(config, {"walk_up+n_label": [1.0]})
+
+
 def test_study_over_a_size_runs_one_program_per_value(tmp_path):
     """n_label is static: one side-by-side program per value (seeds vmapped), records carry the
     value, and the n_label = 20 row equals the single run with n_label = 20."""
