@@ -1,10 +1,17 @@
 """Best configuration found so far (pixels only, 6T2R gpgm_linear device): `default.py` with the
 changes below, chosen by the 20,000-image sweep of RESULTS.md section 3b (results/sweep_20k, run
-M8_S005_T03: 90.7 % on the first 2,000 test images after one pass over 20,000 training images)
-and, for weight_decay, by the full-MNIST runs of RESULTS.md section 4: 93.09 % after 5 epochs and
-93.55 % after 10 (all 10,000 test images, mean of seeds 1-3; results/full/best_wd5e-6_s*).
+M8_S005_T03: 90.7 % on the first 2,000 MNIST test images after one pass over 20,000 training
+images) and, for weight_decay, by the full-MNIST runs of RESULTS.md section 4: 93.09 % after 5
+epochs and 93.55 % after 10 (all 10,000 test images, mean of seeds 1-3;
+results/full/best_wd5e-6_s*).
+
+CHOSEN ON THE TEST SET: those sweeps read test accuracy (there was no validation split yet), so
+93.55 % is a figure tuned on the test images. Re-choosing these settings on the validation split
+(issue 13) is open work. Since session 6 default.py holds out the last 10,000 training images
+for validation and shuffles every epoch; the recorded runs are reproduced with
+`--config.validation_size=0 --config.train_size=60000 --config.shuffle=False`.
 Until session 4 this file had weight_decay 0 and 5 epochs; the section-4 runs of that version
-are reproduced with `--config.weight_decay=0 --config.epochs=5`.
+are reproduced with `--config.weight_decay=0 --config.epochs=5` in addition.
 
   python -m experiments.train_mnist --config=experiments/configs/best.py --workdir=runs/best
 """
