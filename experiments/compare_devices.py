@@ -10,7 +10,8 @@ FIELDS are "field=value" overrides of the device's config section, e.g.
 
 See `srbm_jax.compare` for what is measured. Each row trains in its own run directory
 `workdir/rows/<label>/` (checkpoints and metrics; locked while it trains, so several processes
-can share one workdir, one row each; a killed row resumes bit for bit), and when finished is saved
+can share one workdir: a row that another process is training is skipped; a killed row resumes
+bit for bit), and when finished is saved
 as `workdir/rows/<label>.json` with its trained device states (all seeds) in
 `workdir/rows/<label>.states.npz`; a rerun with the same config skips the rows already there
 (another config in the same workdir is an error). After every row, `compare_devices.json`, the
@@ -32,7 +33,7 @@ from srbm_jax.compare import compare_device, markdown, parse_variants, resolve_r
 from srbm_jax.files import atomic_write
 from srbm_jax.run import config_dict, fingerprint, load_data, spec_and_params
 from srbm_jax.run.objects import expected_pixels, upgrade_legacy_config
-from srbm_jax.run.workdir import check_workdir_path
+from srbm_jax.run.workdir import WorkdirBusy, check_workdir_path
 
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file("config", "experiments/configs/default.py", "Base config.",
@@ -138,9 +139,13 @@ def main(argv):
             print(f"{label}: already in {path}, skipped", flush=True)
             continue
         data = data if data is not None else load_data(config)
-        result = compare_device(device, config, data, FLAGS.seeds, drift_seconds,
-                                workdir / "rows" / label, label=label, overrides=overrides,
-                                state_path=workdir / "rows" / f"{label}.states.npz")
+        try:
+            result = compare_device(device, config, data, FLAGS.seeds, drift_seconds,
+                                    workdir / "rows" / label, label=label, overrides=overrides,
+                                    state_path=workdir / "rows" / f"{label}.states.npz")
+        except WorkdirBusy as busy:  # another process trains this row: leave it to that one
+            print(f"{label}: skipped, {busy}", flush=True)
+            continue
         _write_atomic(path, json.dumps({"config": config_dict(config), "fingerprint": identity,
                                         "seeds": FLAGS.seeds, "drift_seconds": drift_seconds,
                                         "result": result}, indent=1))

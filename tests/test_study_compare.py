@@ -328,3 +328,17 @@ def test_spec_and_params_rejects_the_old_device_string():
                                         "device": "pcm_nonlinear"})
     with pytest.raises(ValueError, match=r"config\.device: 'pcm_nonlinear' is not a device section"):
         spec_and_params(config)
+
+
+def test_compare_devices_skips_a_row_another_process_trains(tmp_path, cache):  # noqa: F811
+    from srbm_jax.run.workdir import workdir_lock
+    (tmp_path / "rows" / "ideal").mkdir(parents=True)
+    args = [f"--config={REPO / 'experiments/configs/default.py'}", f"--workdir={tmp_path}",
+            "--seeds=1", "--drift_seconds=1", "--devices=ideal,gpgm_linear",
+            *[f"--config.{k}={v}" for k, v in TINY_MODEL.items()]]
+    with workdir_lock(tmp_path / "rows" / "ideal"):  # this process "trains" the ideal row
+        done = _run(_ENTRY.format(module="compare_devices"), args, cache)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "ideal: skipped, workdir" in done.stdout and "is in use by another run" in done.stdout
+    assert (tmp_path / "rows" / "gpgm_linear.json").exists()
+    assert not (tmp_path / "rows" / "ideal.json").exists()
