@@ -208,3 +208,13 @@ def _option_value(field: str, value: Any, default: Any) -> Any:
     if kind is str and not isinstance(value, str):
         raise ValueError(f"config.device.{field} = {value!r} is out of range: allowed a string")
     return value
+
+
+def legacy_learning_rate_section(cls: type, flat: dict) -> dict:
+    """The config section a flat (pre-section) config meant for a float-weight device (ideal,
+    optax): learning_rate = set_step + reset_step (one 6T2R event changes G by both steps) and
+    init_std = init_std * sqrt(2) (the spread of the difference of two devices)."""
+    section = dict(cls().config_section())
+    section.update(learning_rate=flat["set_step"] + flat["reset_step"],
+                   init_std=flat["init_std"] * math.sqrt(2.0))
+    return section

@@ -19,7 +19,6 @@ scales the learning rate for step schedules); the optimiser's kind is a static f
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Any, NamedTuple
 
 import jax
@@ -28,7 +27,7 @@ import numpy as np
 import optax
 from flax import struct
 
-from srbm_jax.devices.base import Device, check_field, check_params
+from srbm_jax.devices.base import Device, check_field, check_params, legacy_learning_rate_section
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
 
@@ -97,12 +96,8 @@ class OptaxWeight(Device):
 
     @classmethod
     def legacy_section(cls, flat: dict) -> dict:
-        """learning_rate = set_step + reset_step (one 6T2R event changes G by both steps) and
-        init_std = init_std * sqrt(2) (the spread of the difference of two devices)."""
-        section = dict(cls().config_section())
-        section.update(learning_rate=flat["set_step"] + flat["reset_step"],
-                       init_std=flat["init_std"] * math.sqrt(2.0))
-        return section
+        """The learning-rate mapping of the flat configs (`base.legacy_learning_rate_section`)."""
+        return legacy_learning_rate_section(cls, flat)
 
     def scale_steps(self, params, factor):
         """learning_rate multiplied by factor."""
