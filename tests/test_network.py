@@ -191,9 +191,9 @@ P_ON = 200.0 * 1.0 * 1e-3   # 200 Hz at dt = 1 ms
 def test_threshold_coding():
     spec = small_spec()
     params = srbm_jax.default_params(spec)
-    pixels = jnp.array([0.0, 0.49, 0.5, 1.0])
+    pixels = jnp.array([0.0, 0.49, 0.5, 0.51, 1.0])  # strict: a pixel at the threshold is off
     np.testing.assert_allclose(encoding.data_probabilities(pixels, params, spec),
-                               [0.0, 0.0, P_ON, P_ON], rtol=1e-6)
+                               [0.0, 0.0, 0.0, P_ON, P_ON], rtol=1e-6)
 
 
 def test_rate_coding():

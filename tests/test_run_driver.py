@@ -394,7 +394,7 @@ def test_ctrl_c_keeps_the_checkpoint_and_says_how_to_continue(tmp_path, cache): 
     import signal
     import time
     workdir = tmp_path / "interrupted"
-    process = _train_mnist([f"--workdir={workdir}", "--config.epochs=50"], cache, wait=False)
+    process = _train_mnist([f"--workdir={workdir}", "--config.epochs=1000000"], cache, wait=False)
     for _ in range(1200):  # until the first checkpoint is written
         if (workdir / "checkpoints").is_dir() and list((workdir / "checkpoints").glob("ckpt-*")):
             break
