@@ -124,7 +124,8 @@ def train_and_evaluate(config, workdir, resume: bool = False, verbose: bool = Tr
     networks = nets.one_network(spec, params, config.seed)
     n_train = len(train_y)
     say(f"sRBM {spec.n_visible} visible x {spec.n_hidden_total} hidden, device "
-        f"{device_summary(spec)}; {n_train} train / {len(test_y)} test images, "
+        f"{device_summary(spec)}; {n_train} train / {len(data.validation_y)} validation / "
+        f"{len(test_y)} test images{', shuffled every epoch' if config.get('shuffle') else ''}, "
         f"{config.epochs} epoch(s), workdir {workdir}")
     if n_train % config.batch_size:
         say(f"note: train_size {n_train} is not a multiple of batch_size {config.batch_size}: "
