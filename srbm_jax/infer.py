@@ -16,9 +16,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from srbm_jax import encoding, network
+from srbm_jax.checks import check_data_set, check_int_argument
 from srbm_jax.config import Spec, validate
 from srbm_jax.schedule import inference_segment
-from srbm_jax.train import check_data_set, check_int_argument
 
 
 def label_counts_per_tick(key, weight, pixels, params, spec: Spec):

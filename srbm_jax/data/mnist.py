@@ -24,7 +24,6 @@ as well runs the full check on synthetic data.
 """
 from __future__ import annotations
 
-import gzip
 import hashlib
 import os
 import subprocess
@@ -36,6 +35,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from srbm_jax.data.idx import IDX_FILES, read_idx
 from srbm_jax.files import atomic_write
 
 SOURCES = ("auto", "npz", "idx", "tfds", "wheel")
@@ -67,11 +67,6 @@ MNIST_SHA256 = {
 # What every loaded data set is checked against (shapes and per-digit counts): MNIST's counts.
 # Tests substitute smaller counts for synthetic data sets (see the module docstring).
 LABEL_COUNTS = dict(MNIST_LABEL_COUNTS)
-IDX_FILES = {  # split -> (images file, labels file)
-    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
-}
-IDX_MAGIC = {"images": 2051, "labels": 2049}
 KEYS = ("train_images", "train_labels", "test_images", "test_labels")
 
 
@@ -234,24 +229,6 @@ def _write_npz(path: Path, splits: MnistSplits) -> None:
         np.savez_compressed(f, **arrays, content_sha256=np.array(_content_sha256(arrays)))
 
 
-def _read_idx(path: Path, kind: str) -> np.ndarray:
-    """Parse one IDX file (optionally .gz) of unsigned bytes; `kind` is "images" or "labels"."""
-    try:
-        with (gzip.open if path.suffix == ".gz" else open)(path, "rb") as f:
-            data = f.read()
-    except (OSError, EOFError) as e:
-        raise ValueError(f"IDX file {path} is unreadable or truncated: {e}") from e
-    if len(data) < 4 or int.from_bytes(data[:4], "big") != IDX_MAGIC[kind]:
-        raise ValueError(f"IDX file {path}: magic is not {IDX_MAGIC[kind]} ({kind}, uint8)")
-    ndim = data[3]
-    if len(data) < 4 + 4 * ndim:
-        raise ValueError(f"IDX file {path}: truncated header")
-    dims = tuple(int(d) for d in np.frombuffer(data, ">u4", count=ndim, offset=4))
-    if (expected := 4 + 4 * ndim + int(np.prod(dims))) != len(data):
-        raise ValueError(f"IDX file {path}: {len(data)} bytes, header says {expected} (truncated?)")
-    return np.frombuffer(data, np.uint8, offset=4 + 4 * ndim).reshape(dims)
-
-
 def _load_idx(data_dir: Path) -> MnistSplits:
     """Read the four standard IDX files (plain or .gz) from `data_dir`."""
     arrays = {}
@@ -260,7 +237,7 @@ def _load_idx(data_dir: Path) -> MnistSplits:
             path = next((p for p in (data_dir / name, data_dir / f"{name}.gz") if p.exists()), None)
             if path is None:
                 raise FileNotFoundError(f"no {name}[.gz] in {data_dir}")
-            arrays[f"{split}_{kind}"] = _read_idx(path, kind)
+            arrays[f"{split}_{kind}"] = read_idx(path, kind)
         arrays[f"{split}_labels"] = arrays[f"{split}_labels"].astype(np.int32)
     return _validate(MnistSplits(**arrays, source="idx"), f"IDX files in {data_dir}")
 
