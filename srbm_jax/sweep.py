@@ -195,8 +195,10 @@ def evaluate_networks_full(keys, states, images, labels, params: Params, spec: S
                            progress: Callable[[int, int], None] | None = None) -> list[dict]:
     """`infer.evaluate`'s result dict for each of N networks, with evaluation key
     fold_in(keys["evaluate"][n], epoch) (or keys[n] for an array of keys). The networks run
-    side by side in one vmapped call per batch of `batch_size` images (sharded like the states
-    when there are several accelerators)."""
+    side by side in one vmapped call per batch of images (sharded like the states when there
+    are several accelerators). `batch_size` bounds the network-images of one call: each call
+    runs max(1, batch_size // N) images of every network, so memory (the random words of one
+    presentation, ~2.6 MB per image at the default size) does not grow with N."""
     eval_roots = keys["evaluate"] if isinstance(keys, dict) else keys
     n = eval_roots.shape[0]
     stacked = _is_stacked(params, n)
@@ -207,4 +209,4 @@ def evaluate_networks_full(keys, states, images, labels, params: Params, spec: S
     return infer.classify_batches(
         lambda batch, indices: _label_counts_networks(epoch_keys, states, batch, indices, params,
                                                       spec, stacked),
-        images, labels, spec, batch_size, progress, networks=n)
+        images, labels, spec, max(1, batch_size // n), progress, networks=n)

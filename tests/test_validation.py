@@ -136,7 +136,7 @@ def test_vmapped_evaluation_equals_one_network_at_a_time():
     arrays = synthetic_mnist()
     images, labels = arrays["test_images"], arrays["test_labels"]
     together = srbm_jax.sweep.evaluate_networks_full(keys, states, images, labels, stacked, spec,
-                                                     epoch=2, batch_size=8)
+                                                     epoch=2, batch_size=24)  # 8 per network
     for n in range(3):
         state = jax.tree_util.tree_map(lambda leaf, n=n: leaf[n], states)
         own = jax.tree_util.tree_map(lambda leaf, n=n: leaf[n], stacked)
