@@ -58,6 +58,10 @@ def sweepable_fields(config) -> tuple[str, ...]:
     return PARAMS_FIELDS + device_fields
 
 
+def _get(config, field: str):
+    return config.device[field[len("device."):]] if field.startswith("device.") else config[field]
+
+
 def _set(config, axis: str, value: float) -> None:
     """Set every field of an axis ("walk_up+walk_down" sets both) in a config."""
     for field in axis.split("+"):
@@ -68,11 +72,11 @@ def _set(config, axis: str, value: float) -> None:
 
 
 def static_fields(config) -> tuple[str, ...]:
-    """Config fields that change the compiled program (integer sizes and counts, e.g. n_label,
-    n_hidden, batch_size; integer device options, e.g. device.levels): a study sweeps them as
-    one side-by-side program per value."""
+    """Config fields that change the compiled program or the run (integer sizes and counts,
+    e.g. n_label, n_hidden, batch_size; switches, e.g. shuffle, given as 0 / 1; integer device
+    options, e.g. device.levels): a study sweeps them as one side-by-side program per value."""
     top = tuple(name for name, value in config.items() if isinstance(value, int)
-                and not isinstance(value, bool) and name not in RUN_ONLY_FIELDS)
+                and name not in RUN_ONLY_FIELDS)
     device = tuple(f"device.{name}" for name, value in config.device.items()
                    if isinstance(value, int) and not isinstance(value, bool))
     return top + device
@@ -100,9 +104,11 @@ def split_axes(config, axes: dict[str, Sequence[float]]):
         elif field in allowed:
             traced[field] = values
         elif field in fixed:
-            if any(float(v) != int(v) for v in values):
-                raise ValueError(f"config.{field}: {values} is out of range: allowed integers")
-            static[field] = [int(v) for v in values]
+            switch = isinstance(_get(config, field), bool)
+            if any(float(v) != int(v) or (switch and v not in (0, 1)) for v in values):
+                raise ValueError(f"config.{field}: {values} is out of range: allowed "
+                                 + ("0 or 1" if switch else "integers"))
+            static[field] = [bool(v) if switch else int(v) for v in values]
         else:
             hint = (f" (device fields are written device.<field>: device.{field}?)"
                     if f"device.{field}" in allowed + fixed else "")

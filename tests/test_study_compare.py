@@ -342,3 +342,11 @@ def test_compare_devices_skips_a_row_another_process_trains(tmp_path, cache):  #
     assert "ideal: skipped, workdir" in done.stdout and "is in use by another run" in done.stdout
     assert (tmp_path / "rows" / "gpgm_linear.json").exists()
     assert not (tmp_path / "rows" / "ideal.json").exists()
+
+
+def test_a_switch_is_a_static_axis():
+    config = tiny_config()
+    traced, static = study.split_axes(config, {"shuffle": [0.0, 1.0], "walk_up": [0.05]})
+    assert static == {"shuffle": [False, True]} and traced == {"walk_up": [0.05]}
+    with pytest.raises(ValueError, match="0 or 1"):
+        study.split_axes(config, {"shuffle": [2.0]})
