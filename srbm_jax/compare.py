@@ -2,8 +2,8 @@
 run driver, count pulses and refreshes, and measure accuracy after drift.
 `experiments/compare_devices.py` is the command-line entry point.
 
-    result = compare_device("pcm_nonlinear", config, data, seeds=2, drift_seconds=[1, 3600],
-                            workdir="/tmp/devices/rows/pcm_nonlinear")
+    result = compare_device(name, config, data, seeds=2, drift_seconds=[1, 3600],
+                            workdir=f"/tmp/devices/rows/{name}")   # name: a registered device
     table = markdown([result, ...], config)
 
 For every device: `seeds` networks trained side by side by `srbm_jax.run.run_networks` (on-line

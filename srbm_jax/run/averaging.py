@@ -77,9 +77,9 @@ class WeightAverages:
             carry["tail_count"] = carry["tail_count"].at[slot].add(1.0)
         return carry
 
-    def states(self, carry: dict, like=None) -> dict[str, Any]:
-        """{"ema": state, "tail": state} of the averages that hold at least one point, with the
-        dtypes of `like` (default float32)."""
+    def states(self, carry: dict) -> dict[str, Any]:
+        """{"ema": state, "tail": state} (float32 leaves) of the averages that hold at least one
+        point."""
         result = {}
         if self.half_life and float(carry["ema_count"]) > 0:
             result["ema"] = carry["ema"]
@@ -87,9 +87,6 @@ class WeightAverages:
             count = jnp.sum(carry["tail_count"])
             result["tail"] = jax.tree_util.tree_map(lambda s: jnp.sum(s, axis=0) / count,
                                                     carry["tail_sum"])
-        if like is not None:
-            result = {k: jax.tree_util.tree_map(lambda a, b: a.astype(b.dtype), v, like)
-                      for k, v in result.items()}
         return result
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from srbm_jax.config import Spec
@@ -100,9 +101,9 @@ class Progress:
             self.stream.flush()
 
 
-def scaled_progress(label: str, images: int, networks: int) -> Progress:
-    """A Progress over the images of `networks` networks trained side by side, called with the
-    images done by each."""
+def scaled_progress(label: str, images: int, networks: int) -> Callable[..., None]:
+    """A progress callback over the images of `networks` networks trained side by side, called
+    with the images done by each (a `Progress` of images x networks)."""
     line = Progress(f"{label} ({networks} networks)", images * networks)
     return lambda done, total=None: line(done * networks)
 
