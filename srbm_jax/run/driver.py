@@ -112,7 +112,8 @@ def run_networks(networks: nets.Networks, data, plan: RunPlan, workdir, *, resum
                  on_start: Callable[[], None] | None = None,
                  initial: tuple[Any, int] | None = None,
                  say: Callable[[str], None] = print, progress: bool = True) -> RunOutcome:
-    """Train `networks` for plan.epochs epochs on data = (train_x, train_y, test_x, test_y);
+    """Train `networks` for plan.epochs epochs on data = (train_x, train_y, test_x, test_y[,
+    validation_x, validation_y]) (`training.RunData`);
     returns RunOutcome(records: every record of workdir/metrics.jsonl, states: the final device
     states, averages: {"ema"/"tail": averaged states}).
 
@@ -120,9 +121,12 @@ def run_networks(networks: nets.Networks, data, plan: RunPlan, workdir, *, resum
     N > 1: network index, seed, swept values), train_images, total_train_images,
     resumed_at_image, wall_s and images_per_s (training), the epoch means of the per-image
     statistics (`train.ImageStats`) and their totals (<stat>_total), the device's weight
-    statistics, and, when evaluated: test_accuracy, test_accuracy_100ms, accuracy_vs_time_ms,
-    eval_wall_s, eval_images_per_s, and test_accuracy_ema / test_accuracy_tail for the weight
-    averages (None when not evaluated).
+    statistics, and, when evaluated: validation_accuracy, validation_accuracy_100ms and
+    validation_accuracy_vs_time_ms (when data has a validation split: data[4:6], key
+    `networks.evaluation_keys(..., "validation")`), test_accuracy, test_accuracy_100ms,
+    accuracy_vs_time_ms (the test set), eval_wall_s, eval_images_per_s, and
+    <split>_accuracy_ema / <split>_accuracy_tail for the weight averages (test_accuracy and
+    validation_accuracy are None in epochs that are not evaluated).
 
     The workdir is locked for the run (`srbm_jax.run.workdir`). resume=False refuses a workdir
     that holds checkpoints; resume=True continues from the newest readable one (after
