@@ -173,6 +173,8 @@ def config_for_device(config, name: str, **overrides: Any) -> ml_collections.Con
             raise config_error(f"device.{field}", f"{overrides[field]!r} is out of range: allowed "
                                                   f"a {type(default).__name__}")
         section[field] = value
+    if ":" in name:  # a user's device by import path: keep the path, so a resume can import it
+        section["name"] = name
     config.device = section
     for field, value in (device.stdp_window or {}).items():
         config[field] = value
