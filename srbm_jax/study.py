@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from srbm_jax import sweep
+from srbm_jax import sweep, updates
 from srbm_jax.run import networks as nets
 from srbm_jax.run.driver import plan_from_config, run_networks
 from srbm_jax.run.objects import PARAMS_FIELDS, config_dict, fingerprint, spec_and_params
@@ -55,18 +55,27 @@ def sweepable_fields(config) -> tuple[str, ...]:
     """Config fields a study can sweep in one program for this config's device."""
     device_fields = tuple(f"device.{name}" for name, value in config.device.items()
                           if isinstance(value, float))
-    return PARAMS_FIELDS + device_fields
+    return PARAMS_FIELDS + device_fields + updates.sweepable_fields(config.get("optimizer"))
+
+
+def _section(field: str) -> tuple[str | None, str]:
+    for name in ("device", "optimizer"):
+        if field.startswith(f"{name}."):
+            return name, field[len(name) + 1:]
+    return None, field
 
 
 def _get(config, field: str):
-    return config.device[field[len("device."):]] if field.startswith("device.") else config[field]
+    section, name = _section(field)
+    return config[section][name] if section else config[field]
 
 
 def _set(config, axis: str, value: float) -> None:
     """Set every field of an axis ("walk_up+walk_down" sets both) in a config."""
     for field in axis.split("+"):
-        if field.startswith("device."):
-            config.device[field[len("device."):]] = value
+        section, name = _section(field)
+        if section:
+            config[section][name] = value
         else:
             config[field] = value
 
@@ -139,7 +148,7 @@ def study_params(config, axes: dict[str, Sequence[float]], seeds: Sequence[int])
         for field in axes:
             _set(single, field, float(grid[field][n]))
         spec, params = spec_and_params(single)
-    values = {member.replace("device.", "device__"): grid[axis] for axis in axes
+    values = {member.replace(".", "__", 1): grid[axis] for axis in axes
               for member in axis.split("+")} or {
         "spike_rate_hz": [float(params.spike_rate_hz)] * len(grid["seed"])}  # seeds only
     return spec, sweep.stack_params(params, **values), grid

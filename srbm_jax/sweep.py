@@ -27,6 +27,7 @@ import numpy as np
 
 from srbm_jax import infer, train
 from srbm_jax.config import Params, Spec, validate
+from srbm_jax.updates.layer import LayerParams
 
 _STREAMS = ("init", "train", "evaluate")
 
@@ -46,8 +47,9 @@ def product(**axes: Sequence[Any]) -> dict[str, list]:
 def stack_params(params: Params, **values: Sequence[float]) -> Params:
     """`params` with the named fields replaced by float32 arrays of one value per network.
 
-    Names are Params fields (`spike_rate_hz`, `walk_up`, ...) or device fields written
-    `device__set_step` (`device.set_step`). All lists must have the same length N; every other
+    Names are Params fields (`spike_rate_hz`, `walk_up`, ...), device fields written
+    `device__set_step` (`device.set_step`) or, behind an update layer, optimiser
+    hyperparameters written `optimizer__learning_rate`. All lists must have the same length N; every other
     leaf is repeated N times, so the result has a leading network axis on every leaf.
     """
     if not values:
@@ -56,25 +58,38 @@ def stack_params(params: Params, **values: Sequence[float]) -> Params:
     n = next(iter(lengths.values()))
     if any(length != n for length in lengths.values()) or n == 0:
         raise ValueError(f"sweep values must be non-empty lists of one length: got {lengths}")
-    top, device = {}, {}
+    layered = isinstance(params.device, LayerParams)  # a device behind an update layer
+    device_params = params.device.inner if layered else params.device
+    top, device, optimizer = {}, {}, {}
     for name, value in values.items():
         array = jnp.asarray(np.asarray(value, np.float64), jnp.float32)
         if name.startswith("device__"):
             field = name[len("device__"):]
-            if not hasattr(params.device, field):
+            if not hasattr(device_params, field):
                 raise ValueError(f"sweep field device.{field} does not exist: allowed one of "
-                                 f"{sorted(vars(params.device))}")
+                                 f"{sorted(vars(device_params))}")
             device[field] = array
+        elif name.startswith("optimizer__") and layered:
+            field = name[len("optimizer__"):]
+            if not hasattr(params.device.optimizer, field):
+                raise ValueError(f"sweep field optimizer.{field} does not exist: allowed one of "
+                                 f"{sorted(vars(params.device.optimizer))}")
+            optimizer[field] = array
         elif name in Params.__dataclass_fields__ and name != "device":
             top[name] = array
         else:
             raise ValueError(f"sweep field {name} does not exist: allowed one of "
                              f"{sorted(f for f in Params.__dataclass_fields__ if f != 'device')}"
-                             " or device__<field>")
+                             " or device__<field>"
+                             + (" or optimizer__<field>" if layered else ""))
     if any(np.ndim(leaf) for leaf in jax.tree_util.tree_leaves(params)):
         raise ValueError("stack_params needs unstacked params (scalar leaves, e.g. default_params)")
     stacked = jax.tree_util.tree_map(
         lambda leaf: jnp.broadcast_to(jnp.asarray(leaf), (n,)), params)
+    if layered:
+        return stacked.replace(**top, device=stacked.device.replace(
+            inner=stacked.device.inner.replace(**device),
+            optimizer=stacked.device.optimizer.replace(**optimizer)))
     return stacked.replace(**top, device=stacked.device.replace(**device))
 
 

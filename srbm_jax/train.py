@@ -10,7 +10,8 @@ Per image (see `schedule.training_segments`):
   3. model segment (transition + model phase), visible data and label neurons free, reading the
      updated weights;
   4. depression: C- = coincidences with g = -1, applied to the device;
-  5. weight decay (off by default): G <- (1 - weight_decay) G, `Device.relax`.
+  5. weight decay (off by default): G <- (1 - weight_decay) G, `Device.relax`;
+  6. `Device.end_update` (the identity for a device; an update layer's per-update step).
 Delta w = Delta w_data + Delta w_model = v_data h_data - v_model h_model (eCD, Neftci et al. 2014).
 """
 from __future__ import annotations
@@ -149,6 +150,9 @@ def train_images(keys, device_state, pixels, labels, params, spec: Spec, keep_ra
         fraction = 1.0 - (1.0 - params.weight_decay) ** keys.shape[0]
         device_state = device.relax(jax.random.fold_in(key_ltd[0], 1), device_state,
                                     params.device, fraction)
+    # The end of the update: the identity for a device; an update layer writes its step here.
+    device_state = device.end_update(jax.random.fold_in(key_ltd[0], 2), device_state,
+                                     params.device)
 
     label_slice = spec.label_slice
     rate = jax.vmap(_rate, in_axes=(0, None, None, None))

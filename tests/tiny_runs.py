@@ -54,12 +54,13 @@ def tiny_mnist(cache, monkeypatch):
 
 def tiny_config(device: str = "gpgm_linear", **changes):
     """default.get_config(device) shrunk to the tiny model, with `changes` (device fields as
-    "device.<field>")."""
+    "device.<field>", optimiser fields as "optimizer.<field>")."""
     config = default.get_config(device)
     config.update(TINY_MODEL)
     for field, value in changes.items():
-        if field.startswith("device."):
-            config.device[field[len("device."):]] = value
+        section, _, name = field.rpartition(".")
+        if section in ("device", "optimizer"):
+            config[section][name] = value
         else:
             config[field] = value
     return config

@@ -13,10 +13,14 @@ defaults). Choose the device with the config argument, which gives its section:
   --config=experiments/configs/default.py:pcm_nonlinear       # any registered device name
   --config=experiments/configs/default.py:my_pkg.my_mod:MyDevice   # a device of your own
   --config.device.set_step=0.005 --config.device.levels=128   # then its fields by name
+
+An optimiser between eCD and the device has its own section too, `config.optimizer`
+(`srbm_jax.updates`): --config.optimizer.name=adam --config.optimizer.learning_rate=0.01.
 """
 import ml_collections
 
 from srbm_jax.run import config_for_device
+from srbm_jax.updates import optimizer_section
 
 
 def get_config(device: str = "gpgm_linear") -> ml_collections.ConfigDict:
@@ -84,6 +88,12 @@ def get_config(device: str = "gpgm_linear") -> ml_collections.ConfigDict:
     config.step_decay = 1.0  # steps x step_decay per epoch, continuously (ours; 1 = constant, IBM)
     config.ema_half_life_images = 0  # EMA of the weights, half-life in images; 0 = off (ours)
     config.tail_average_epochs = 0  # mean of the weights at the checkpoints of the last k epochs; 0 = off (ours)
+
+    # ---- update layer between eCD and the device (srbm_jax.updates) ----------------------------
+    # name "none" = plain eCD (IBM, slides); or sgd, momentum, nesterov, adam, adamw, rmsprop,
+    # lion with their hyperparameters (unset = the optimiser's default), a learning-rate
+    # schedule, and how the update is written: pulses | transfer | analog (ours).
+    config.optimizer = optimizer_section()  # name "none": plain eCD (IBM, slides); srbm_jax.updates (ours)
 
     # ---- synapse device: its own section (see the module docstring) ---------------------------
     return config_for_device(config, device)

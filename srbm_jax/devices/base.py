@@ -73,6 +73,30 @@ class Device(abc.ABC):
         del key, params, fraction
         return state
 
+    def end_update(self, key: jax.Array, state: Any, params: Any) -> Any:
+        """Called once at the end of every update (one image on-line, one mini-batch), after
+        depression and weight decay (`srbm_jax.train.train_images`). The identity for a device;
+        an update layer (`srbm_jax.updates.UpdateLayer`) writes its per-update step here."""
+        del key, params
+        return state
+
+    # ---- the device in its own terms, for an update layer (`srbm_jax.updates`) --------------
+    def pulse_weight(self, params: Any) -> Any:
+        """Nominal change of the read weight G by one potentiation pulse (conductance units, a
+        traced scalar): what an update layer divides an update by to get pulses. None for a
+        device without one (then only the analog write applies)."""
+        del params
+        return None
+
+    # Whether `add_weight` is implemented (an analog write of a weight change).
+    supports_analog_write: bool = False
+
+    def add_weight(self, key: jax.Array, state: Any, delta: jax.Array, params: Any) -> Any:
+        """The state with `delta` [n_visible, n_hidden] (conductance units) added to G as an
+        analog write, bounds respected (the seed's `Gp += velocity`)."""
+        raise NotImplementedError(f"device {self.name!r} has no analog write (`add_weight`): "
+                                  "write its updates as pulses")
+
     # ---- self-description: capabilities, config section, statistics ------------------------
     # Spec settings of the STDP window this device is meant to run with (e.g. the 2T1R cell's
     # symmetric window), or None for the IBM window of `srbm_jax.Spec`. Configs built for the

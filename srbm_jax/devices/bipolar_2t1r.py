@@ -95,6 +95,10 @@ class Bipolar2T1R(Device):
         """set_step and reset_step multiplied by factor."""
         return params.replace(set_step=params.set_step * factor, reset_step=params.reset_step * factor)
 
+    def pulse_weight(self, params):
+        """One potentiation event SETs the device by set_step."""
+        return params.set_step
+
     def apply(self, key, state, potentiation, depression, params):
         del key  # deterministic device
         # One sign per call in training (one phase per call), so one clip equals per-pulse clips.

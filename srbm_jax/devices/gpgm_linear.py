@@ -172,6 +172,20 @@ class GpGmLinear(Device):
             storage.to_storage(key_plus, g_plus - shift, self.storage_dtype, self.rounding),
             storage.to_storage(key_minus, g_minus + shift, self.storage_dtype, self.rounding))
 
+    def pulse_weight(self, params):
+        """One potentiation event: SET Gp and RESET Gm, G += set_step + reset_step."""
+        return params.set_step + params.reset_step
+
+    supports_analog_write = True
+
+    def add_weight(self, key, state, delta, params):
+        """The seed's analog write `Gp += delta` (its momentum rule), Gp clipped to
+        [g_min, g_max]; Gm unchanged."""
+        g_plus = jnp.clip(storage.from_storage(state.g_plus) + delta, params.g_min, params.g_max)
+        rounding_key = jax.random.fold_in(key, 3) if self.rounding == "stochastic" else None
+        return state._replace(g_plus=storage.to_storage(rounding_key, g_plus, self.storage_dtype,
+                                                        self.rounding))
+
     def apply(self, key, state, potentiation, depression, params):
         up = params.set_step
         down = params.reset_step

@@ -70,6 +70,17 @@ class IdealWeight(Device):
         del key, params
         return IdealState((1.0 - fraction) * state.weight)
 
+    def pulse_weight(self, params):
+        """One event moves w by learning_rate."""
+        return params.learning_rate
+
+    supports_analog_write = True
+
+    def add_weight(self, key, state, delta, params):
+        """w <- w + delta."""
+        del key, params
+        return IdealState(state.weight + delta)
+
     def apply(self, key, state, potentiation, depression, params):
         del key
         return IdealState(state.weight + params.learning_rate * (potentiation - depression))

@@ -136,6 +136,11 @@ class PcmNonlinear(AbstractPcmPair):
         """G = g_scale * (w_plus - w_minus), simulator conductance units."""
         return params.g_scale * (state.g_plus - state.g_minus)
 
+    def pulse_weight(self, params):
+        """g_scale times the noise-free SET step at mid-range, w = (g_min + g_max) / 2 (the
+        step itself falls from 28 dw_min at g_min to dw_min at g_max)."""
+        return params.g_scale * exp_step_size(0.5 * (params.g_min + params.g_max), params)
+
     def _set_pulses(self, key, state, n_pulses, params):
         dtod = jnp.stack([state.dtod_plus, state.dtod_minus])
 

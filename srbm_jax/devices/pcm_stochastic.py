@@ -128,6 +128,12 @@ class PcmStochastic(AbstractPcmPair):
             g_minus=init_low(k_minus, shape, params.g_min, params.g_max, params.init_std),
             p_plus=zeros, p_minus=zeros, **zeros_counters(shape))
 
+    def pulse_weight(self, params):
+        """The mean SET step at mid-range, G = (g_min + g_max) / 2, with no programming
+        memory (P = 0)."""
+        mean, _ = stochastic_step_moments(0.5 * (params.g_min + params.g_max), 0.0, params)
+        return mean
+
     def _set_pulses(self, key, state, n_pulses, params):
         def pulse(k, carry):
             g, p = carry

@@ -25,6 +25,7 @@ import ml_collections
 import srbm_jax
 from srbm_jax.config import Params, Spec
 from srbm_jax.data import mnist
+from srbm_jax import updates
 from srbm_jax.devices import device_class
 
 # Config fields copied one to one into Spec and into Params (names are identical).
@@ -42,7 +43,8 @@ RUN_FIELDS = ("epochs", "eval_every", "eval_batch_size", "checkpoint_every_image
               "data_source", "data_dir", "keep_checkpoints", "keep_epoch_checkpoints")
 # Fields added after runs were recorded: at these values they are left out of the fingerprint.
 LATER_FIELD_DEFAULTS = {"ema_half_life_images": 0, "tail_average_epochs": 0,
-                        "validation_size": 0, "shuffle": False}
+                        "validation_size": 0, "shuffle": False,
+                        "optimizer": updates.default_section()}
 
 # Fields of the configs before the device section, and where they went (the absl scripts print
 # this when an old flag is given: `experiments/cli.py`).
@@ -118,6 +120,8 @@ def spec_and_params(config) -> tuple[Spec, Params]:
     """Build and validate (Spec, Params) from a config; ValueError names the config field."""
     check_run_fields(config)
     device, device_params = device_and_params(config)
+    # config.optimizer: an update layer around the device (srbm_jax.updates), or plain eCD
+    device, device_params = updates.wrap_device(device, device_params, config.get("optimizer"))
     floats = {field for field in SPEC_FIELDS if field.endswith("_ms")}
     try:
         spec = Spec(device=device, **{field: float(config[field]) if field in floats
@@ -200,8 +204,9 @@ def config_differences(saved: dict, current: dict) -> list[str]:
     as device.<field>)."""
     def flat(config):
         data = {**LATER_FIELD_DEFAULTS, **config}
-        device = data.pop("device", {}) or {}
-        return {**data, **{f"device.{k}": v for k, v in dict(device).items()}}
+        sections = {name: dict(data.pop(name, {}) or {}) for name in ("device", "optimizer")}
+        return {**data, **{f"{name}.{k}": v for name, section in sections.items()
+                           for k, v in section.items()}}
 
     saved, current = flat(saved), flat(current)
     names = sorted((set(saved) | set(current)) - set(RUN_FIELDS))
