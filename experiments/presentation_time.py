@@ -1,12 +1,15 @@
 """Accuracy against presentation time for a trained run's checkpoint, optionally with
 inference-only settings.
 
-  python -m experiments.presentation_time --workdir=<run dir> --inference_ms=300 --test_size=2000
+  python -m experiments.presentation_time --workdir=<run dir> --inference_ms=1000 --images=5000
   python -m experiments.presentation_time --workdir=<run dir> --set=walk_up=0.03 --set=walk_down=0.03
+  python -m experiments.presentation_time --workdir=<run dir> --split=test   # report only
 
-Reads `config.json` and `checkpoint.npz` of a `train_mnist` run, evaluates the first test_size
-test images with the presentation lengthened to inference_ms, and prints one JSON line with the
-accuracy had the presentation stopped after 25, 50, 100, ... ms (label-group counts so far).
+Reads `config.json` and the newest checkpoint of a `train_mnist` run, evaluates the first
+`images` images of the split (validation by default: the held-out last training images, where a
+presentation time is chosen; `--split=test` reports, never chooses) with the presentation
+lengthened to inference_ms, and prints one JSON line with the accuracy had the presentation
+stopped after 25, 50, 100, ... ms (label-group counts so far).
 """
 from __future__ import annotations
 
@@ -23,7 +26,9 @@ from srbm_jax import run
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "A train_mnist run directory.", required=True)
 flags.DEFINE_float("inference_ms", 300.0, "Presentation time per test image.")
-flags.DEFINE_integer("test_size", 2000, "First N test images.")
+flags.DEFINE_enum("split", "validation", ["validation", "test"],
+                  "Images to evaluate: validation (to choose) or test (to report).")
+flags.DEFINE_integer("images", 2000, "First N images of the split.")
 flags.DEFINE_integer("seed", 5, "Evaluation key.")
 flags.DEFINE_multi_string("set", [], "field=value: a numeric Params field of the run's config "
                           "changed for inference only (e.g. walk_up=0.03, spike_rate_hz=250).")
@@ -56,16 +61,25 @@ def main(argv):
     # The state is read with the trained config (the overrides are inference-only numbers).
     state, metadata = run.load_run_state(workdir, config)
     config.inference_ms = FLAGS.inference_ms
-    config.test_size = FLAGS.test_size
     config.update(overrides)
     spec, params = run.spec_and_params(config)
-    _, _, test_x, test_y, *_ = run.load_data(config, verbose=False)
-    result = srbm_jax.evaluate(jax.random.key(FLAGS.seed), state, test_x, test_y, params, spec,
-                               batch_size=min(250, len(test_y)))
+    data = run.load_data(config, verbose=False)
+    if FLAGS.split == "validation":
+        if len(data.validation_y) == 0:
+            raise ValueError(f"--split=validation: the run at {workdir} has no validation split "
+                             "(config.validation_size = 0): allowed --split=test (report only)")
+        images, labels = data.validation_x, data.validation_y
+    else:
+        images, labels = data.test_x, data.test_y
+    if FLAGS.images < 1:
+        raise ValueError(f"--images={FLAGS.images} is out of range: allowed an integer >= 1")
+    images, labels = images[:FLAGS.images], labels[:FLAGS.images]
+    result = srbm_jax.evaluate(jax.random.key(FLAGS.seed), state, images, labels, params, spec,
+                               batch_size=min(250, len(labels)))
     accuracy = result["accuracy_vs_time"]
     times = [t for t in (25, 50, 100, 150, 200, 300, 500, 1000) if t <= FLAGS.inference_ms]
     print(json.dumps({"checkpoint_epoch": metadata["epoch"], "next_image": metadata["next_image"],
-                      "test_images": len(test_y), "inference_overrides": overrides,
+                      "split": FLAGS.split, "images": len(labels), "inference_overrides": overrides,
                       "accuracy_vs_time_ms": {t: round(float(accuracy[spec.ticks(t) - 1]), 4)
                                               for t in times}}))
 

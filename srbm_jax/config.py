@@ -23,6 +23,7 @@ import numpy as np
 from flax import struct
 
 from srbm_jax.devices import Device, GpGmLinear
+from srbm_jax.rules import LearningRule, PulseCoincidence
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,6 +49,8 @@ class Spec:
         IBM `tset_width` = 4 ms.
     Choices:
       device: the synapse device model (a `srbm_jax.devices.Device` value).
+      rule: the learning rule, rasters -> eCD counts (a `srbm_jax.rules.LearningRule` value;
+        default the 6T2R pulse-coincidence rule).
       input_coding: 'threshold' (IBM: pixel > threshold spikes at spike_rate) or 'rate'
         (P(spike) proportional to the pixel value, the source slides' proposed refinement).
       random_source: 'hash' (fast counter-based hash keyed by a JAX key) or 'threefry'
@@ -79,6 +82,7 @@ class Spec:
     model_event_delay_ms: float = 2.0
     pulse_width_ms: float = 4.0
     device: Device = GpGmLinear()
+    rule: LearningRule = PulseCoincidence()
     input_coding: str = "threshold"
     random_source: str = "hash"
     bridge_correction: bool = True
@@ -221,6 +225,15 @@ def validate_spec(spec: Spec) -> Spec:
            "an integer >= 0 (0 = dense matrix-vector products)", spec.drive_chunk)
     _check(isinstance(spec.device, Device), "device", "a srbm_jax.devices.Device value",
            spec.device)
+    _check(isinstance(spec.rule, LearningRule), "rule", "a srbm_jax.rules.LearningRule value",
+           spec.rule)
+    spec.rule.validate(spec)
+    if spec.device.integer_counts and not spec.rule.integer_counts:
+        raise ValueError(f"config.rule.name = {spec.rule.name!r} is out of range for device "
+                         f"{spec.device.name!r}: its counts are fractional and the device "
+                         "applies whole pulses; allowed 'coincidence', or put an update layer "
+                         "that rounds them in between (config.optimizer.name = 'sgd', "
+                         "learning_rate 1, rounding 'stochastic')")
     return spec
 
 

@@ -13,11 +13,12 @@ The gate of an update event is the gate of the tick in which the event happens.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from srbm_jax.config import Spec
+if TYPE_CHECKING:  # (srbm_jax.config imports the learning rules, which use this module)
+    from srbm_jax.config import Spec
 
 
 class Segment(NamedTuple):

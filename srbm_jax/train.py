@@ -24,7 +24,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from srbm_jax import encoding, network, plasticity
+from srbm_jax import encoding, network
 from srbm_jax.checks import check_data_set, check_int_argument  # noqa: F401 (re-exported)
 from srbm_jax.config import Params, Spec, validate
 from srbm_jax.schedule import training_segments
@@ -79,14 +79,6 @@ def _model_segment(key, carry, weight, pixels, params, spec: Spec):
     return visible, hidden
 
 
-def _batched_counts(visible_open, events, gate):
-    """Coincidence counts summed over a batch: rasters [B, T, n] are stacked along time."""
-    batch, n_ticks = visible_open.shape[:2]
-    tiled_gate = np.tile(gate, batch)
-    return plasticity.coincidence_counts(visible_open.reshape(batch * n_ticks, -1),
-                                         events.reshape(batch * n_ticks, -1), tiled_gate)
-
-
 def train_images(keys, device_state, pixels, labels, params, spec: Spec, keep_rasters: bool = False):
     """Train on B images that share the weights; B = 1 is on-line eCD.
 
@@ -108,43 +100,26 @@ def train_images(keys, device_state, pixels, labels, params, spec: Spec, keep_ra
     device = spec.device
     if keys.shape[0] > 1:  # images sharing the weights: dense drives become matrix products
         spec = spec.replace(drive_chunk=0)
-    data, model = training_segments(spec)
     split = jax.vmap(lambda key: jax.random.split(key, 4))(keys)
     key_data, key_model, key_ltp, key_ltd = split[:, 0], split[:, 1], split[:, 2], split[:, 3]
-    width = spec.ticks(spec.pulse_width_ms)
 
-    # Data segment: every visible neuron clamped; LTP with the summed counts.
+    # Data segment: every visible neuron clamped; LTP with the summed counts (`spec.rule`).
     weight = device.read(device_state, params.device)
     carry, visible_data, hidden_data = jax.vmap(
         _data_segment, in_axes=(0, None, 0, 0, None, None))(key_data, weight, pixels, labels,
                                                              params, spec)
-    open_data = jax.vmap(lambda raster: plasticity.pulse_open(raster, width))(visible_data)
-    events_data = jax.vmap(lambda raster: plasticity.delayed(raster, data.event_delay))(hidden_data)
-    potentiation, _ = _batched_counts(open_data, events_data, data.gate)
-    device_state = device.apply(key_ltp[0], device_state, potentiation,
-                                jnp.zeros_like(potentiation), params.device)
+    data_potentiation, data_depression = spec.rule.data_counts(visible_data, hidden_data, spec)
+    device_state = device.apply(key_ltp[0], device_state, data_potentiation, data_depression,
+                                params.device)
 
     # Model segment: data and label neurons free, reading the potentiated weights; LTD.
     weight = device.read(device_state, params.device)
     visible_model, hidden_model = jax.vmap(
         _model_segment, in_axes=(0, 0, None, 0, None, None))(key_model, carry, weight, pixels,
                                                              params, spec)
-
-    def model_events(hidden_data, hidden_model):
-        # Events scheduled by data-segment spikes that fall into the model segment, plus its own.
-        spill = plasticity.last_ticks(hidden_data, data.event_delay)
-        from_data = plasticity.delayed(jnp.zeros_like(hidden_model), data.event_delay, spill)
-        own = plasticity.delayed(hidden_model, model.event_delay)
-        return from_data.astype(jnp.float32) + own.astype(jnp.float32)
-
-    def model_open(visible_data, visible_model):
-        history = plasticity.last_ticks(visible_data, width - 1)
-        return plasticity.pulse_open(visible_model, width, history)
-
-    events_model = jax.vmap(model_events)(hidden_data, hidden_model)
-    open_model = jax.vmap(model_open)(visible_data, visible_model)
-    _, depression = _batched_counts(open_model, events_model, model.gate)
-    device_state = device.apply(key_ltd[0], device_state, jnp.zeros_like(depression), depression,
+    model_potentiation, model_depression = spec.rule.model_counts(
+        visible_data, hidden_data, visible_model, hidden_model, spec)
+    device_state = device.apply(key_ltd[0], device_state, model_potentiation, model_depression,
                                 params.device)
     if device.supports_relax:  # weight decay once per update: (1 - weight_decay)^B over B images
         fraction = 1.0 - (1.0 - params.weight_decay) ** keys.shape[0]
@@ -161,8 +136,10 @@ def train_images(keys, device_state, pixels, labels, params, spec: Spec, keep_ra
         hidden_rate_model=rate(hidden_model, 0, spec.n_hidden, spec.dt_ms),
         data_rate_model=rate(visible_model, 0, spec.n_data, spec.dt_ms),
         label_rate_model=rate(visible_model, label_slice.start, label_slice.stop, spec.dt_ms),
-        potentiation_events=jnp.full(keys.shape, jnp.sum(potentiation) / keys.shape[0]),
-        depression_events=jnp.full(keys.shape, jnp.sum(depression) / keys.shape[0]),
+        potentiation_events=jnp.full(keys.shape, (jnp.sum(data_potentiation)
+                                                  + jnp.sum(model_potentiation)) / keys.shape[0]),
+        depression_events=jnp.full(keys.shape, (jnp.sum(data_depression)
+                                                + jnp.sum(model_depression)) / keys.shape[0]),
     )
     if keep_rasters:
         rasters = (jnp.concatenate([visible_data, visible_model], axis=1),

@@ -236,7 +236,7 @@ def test_vmapped_learning_rates_equal_single_runs():
     for n, rate in enumerate((0.05, 0.2)):
         single = tiny_config(**{"optimizer.name": "momentum", "optimizer.learning_rate": rate})
         _, params = spec_and_params(single)
-        one = jax.tree_util.tree_map(lambda leaf: leaf[n], stacked)
+        one = jax.tree_util.tree_map(lambda leaf, n=n: leaf[n], stacked)
         assert all(np.array_equal(x, y) for x, y in zip(jax.tree_util.tree_leaves(one),
                                                         jax.tree_util.tree_leaves(params),
                                                         strict=True))

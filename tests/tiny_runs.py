@@ -59,7 +59,7 @@ def tiny_config(device: str = "gpgm_linear", **changes):
     config.update(TINY_MODEL)
     for field, value in changes.items():
         section, _, name = field.rpartition(".")
-        if section in ("device", "optimizer"):
+        if section in ("device", "optimizer", "rule"):
             config[section][name] = value
         else:
             config[field] = value

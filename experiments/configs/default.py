@@ -20,6 +20,7 @@ An optimiser between eCD and the device has its own section too, `config.optimiz
 import ml_collections
 
 from srbm_jax.run import config_for_device
+from srbm_jax.rules import rule_section
 from srbm_jax.updates import optimizer_section
 
 
@@ -88,6 +89,10 @@ def get_config(device: str = "gpgm_linear") -> ml_collections.ConfigDict:
     config.step_decay = 1.0  # steps x step_decay per epoch, continuously (ours; 1 = constant, IBM)
     config.ema_half_life_images = 0  # EMA of the weights, half-life in images; 0 = off (ours)
     config.tail_average_epochs = 0  # mean of the weights at the checkpoints of the last k epochs; 0 = off (ours)
+
+    # ---- learning rule: spike rasters -> eCD counts (srbm_jax.rules) -------------------------
+    # name "coincidence" (IBM pulse coincidence), "trace" (Neftci et al. 2014), "window" (shaped)
+    config.rule = rule_section()  # the 6T2R pulse-coincidence rule (IBM); others (ours)
 
     # ---- update layer between eCD and the device (srbm_jax.updates) ----------------------------
     # name "none" = plain eCD (IBM, slides); or sgd, momentum, nesterov, adam, adamw, rmsprop,

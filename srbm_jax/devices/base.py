@@ -88,6 +88,10 @@ class Device(abc.ABC):
         del params
         return None
 
+    # Whether `apply` needs whole event counts (a pulse-by-pulse device); a learning rule with
+    # fractional counts (`srbm_jax.rules`) then needs an update layer that rounds them.
+    integer_counts: bool = False
+
     # Whether `add_weight` is implemented (an analog write of a weight change).
     supports_analog_write: bool = False
 

@@ -79,6 +79,7 @@ class AbstractPcmPair(Device):
 
     max_pulses_per_call: int
     auto_refresh: bool
+    integer_counts = True  # pulse i reaches the synapses whose count exceeds i
 
     @abc.abstractmethod
     def _set_pulses(self, key: jax.Array, state: Any, n_pulses: jax.Array, params: Any) -> Any:

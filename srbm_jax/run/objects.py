@@ -23,9 +23,9 @@ from typing import Any
 import ml_collections
 
 import srbm_jax
+from srbm_jax import rules, updates
 from srbm_jax.config import Params, Spec
 from srbm_jax.data import mnist
-from srbm_jax import updates
 from srbm_jax.devices import device_class
 
 # Config fields copied one to one into Spec and into Params (names are identical).
@@ -44,7 +44,8 @@ RUN_FIELDS = ("epochs", "eval_every", "eval_batch_size", "checkpoint_every_image
 # Fields added after runs were recorded: at these values they are left out of the fingerprint.
 LATER_FIELD_DEFAULTS = {"ema_half_life_images": 0, "tail_average_epochs": 0,
                         "validation_size": 0, "shuffle": False,
-                        "optimizer": updates.default_section()}
+                        "optimizer": updates.default_section(),
+                        "rule": rules.rule_section().to_dict()}
 
 # Fields of the configs before the device section, and where they went (the absl scripts print
 # this when an old flag is given: `experiments/cli.py`).
@@ -124,7 +125,8 @@ def spec_and_params(config) -> tuple[Spec, Params]:
     device, device_params = updates.wrap_device(device, device_params, config.get("optimizer"))
     floats = {field for field in SPEC_FIELDS if field.endswith("_ms")}
     try:
-        spec = Spec(device=device, **{field: float(config[field]) if field in floats
+        spec = Spec(device=device, rule=rules.rule_from_config(config.get("rule")),
+                    **{field: float(config[field]) if field in floats
                                       else config[field] for field in SPEC_FIELDS})
         params = srbm_jax.default_params(spec, device=device_params,
                                          **{field: config[field] for field in PARAMS_FIELDS})
@@ -204,7 +206,8 @@ def config_differences(saved: dict, current: dict) -> list[str]:
     as device.<field>)."""
     def flat(config):
         data = {**LATER_FIELD_DEFAULTS, **config}
-        sections = {name: dict(data.pop(name, {}) or {}) for name in ("device", "optimizer")}
+        sections = {name: dict(data.pop(name, {}) or {})
+                    for name in ("device", "optimizer", "rule")}
         return {**data, **{f"{name}.{k}": v for name, section in sections.items()
                            for k, v in section.items()}}
 
