@@ -281,3 +281,49 @@ def test_ideal_relax_and_devices_without_weight_decay():
     np.testing.assert_array_equal(relaxed.weight, [[1.0, -2.0]])
     assert GpGmLinear().supports_relax and IdealWeight().supports_relax
     assert not make_device("pcm_nonlinear").supports_relax
+
+
+# ---- initialisation (srbm_jax.devices.initialisation) ------------------------------------------
+INIT_STD_TOLERANCE = 0.02  # relative, for ~700k draws
+
+
+def test_xavier_init_is_computed_from_the_layer_sizes():
+    from srbm_jax.devices import initialisation
+    assert initialisation.xavier_std(852, 852) == pytest.approx(0.03426, abs=1e-5)  # the slides'
+    device = GpGmLinear(init_kind="xavier")
+    state = device.init(jax.random.key(0), 852, 852, device.default_params())
+    g = np.asarray(state.g_plus)
+    assert g.std() == pytest.approx(0.03426, rel=INIT_STD_TOLERANCE)
+    assert g.mean() == pytest.approx(5.0, abs=1e-3)
+
+
+def test_uniform_init_has_the_gaussians_mean_and_std_and_bounded_support():
+    device = IdealWeight(init_kind="uniform")
+    params = device.default_params()
+    weight = np.asarray(device.init(jax.random.key(1), 800, 900, params).weight)
+    half_width = np.sqrt(3.0) * float(params.init_std)
+    assert np.all(np.abs(weight) <= half_width + 1e-6)
+    assert weight.std() == pytest.approx(float(params.init_std), rel=INIT_STD_TOLERANCE)
+
+
+def test_gaussian_init_is_unchanged_and_old_configs_keep_their_fingerprint():
+    from experiments.configs import default
+    from srbm_jax.run import fingerprint
+    device = GpGmLinear()
+    params = device.default_params()
+    key = jax.random.key(2)
+    expected = params.init_mean + params.init_std * jax.random.normal(
+        jax.random.split(key)[0], (5, 6), jnp.float32)
+    np.testing.assert_array_equal(np.asarray(device.init(key, 5, 6, params).g_plus),
+                                  np.clip(np.asarray(expected), 0.0, 10.0))
+    config = default.get_config()
+    old = default.get_config()
+    del old.device["init_kind"]  # a config written before the option existed
+    assert fingerprint(config) == fingerprint(old)
+    config.device.init_kind = "xavier"
+    assert fingerprint(config) != fingerprint(old)
+
+
+def test_a_bad_init_kind_names_the_field():
+    with pytest.raises(ValueError, match="device.init_kind = 'he' is out of range"):
+        GpGmLinear(init_kind="he").validate(GpGmLinear().default_params())

@@ -45,7 +45,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import struct
 
-from srbm_jax.devices import storage
+from srbm_jax.devices import initialisation, storage
 from srbm_jax.devices.base import Device, check_field, check_params
 
 
@@ -83,11 +83,14 @@ class GpGmLinear(Device):
     """6T2R Gp/Gm pair with linear SET/RESET steps and clipping (the source slides' default device).
 
     levels: read quantisation (0 = analog). storage_dtype: "float32" | "bfloat16";
-    rounding: "nearest" | "stochastic" (bfloat16 only), see the module docstring."""
+    rounding: "nearest" | "stochastic" (bfloat16 only), see the module docstring. init_kind: each
+    device's initial draw, "gaussian" N(init_mean, init_std) (IBM), "xavier" (std from the layer
+    sizes) or "uniform" (`srbm_jax.devices.initialisation`)."""
 
     levels: int = 0
     storage_dtype: str = "float32"
     rounding: str = "nearest"
+    init_kind: str = "gaussian"
     name: str = "gpgm_linear"
 
     def default_params(self) -> GpGmParams:
@@ -95,6 +98,7 @@ class GpGmLinear(Device):
 
     def validate(self, params: GpGmParams) -> None:
         check_field(self.levels == 0 or self.levels >= 2, "levels", "0 (off) or >= 2", self.levels)
+        initialisation.check_kind(self.init_kind)
         storage.check_storage(self.storage_dtype, self.rounding)
         check_params(params, ("g_min", "g_max", "init_mean"))
         g_min, g_max = np.asarray(params.g_min), np.asarray(params.g_max)
@@ -106,7 +110,7 @@ class GpGmLinear(Device):
         shape = (n_visible, n_hidden)
 
         def draw(k):
-            g = params.init_mean + params.init_std * jax.random.normal(k, shape, jnp.float32)
+            g = initialisation.draw(k, shape, self.init_kind, params.init_mean, params.init_std)
             g = jnp.clip(g, params.g_min, params.g_max)
             rounding_key = jax.random.fold_in(k, 1) if self.rounding == "stochastic" else None
             return storage.to_storage(rounding_key, g, self.storage_dtype, self.rounding)

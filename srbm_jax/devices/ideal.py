@@ -16,6 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import struct
 
+from srbm_jax.devices import initialisation
 from srbm_jax.devices.base import Device, check_params, legacy_learning_rate_section
 
 
@@ -35,18 +36,22 @@ class IdealState(NamedTuple):
 
 @dataclasses.dataclass(frozen=True)
 class IdealWeight(Device):
-    """Unbounded float weight with the same coincidence rule."""
+    """Unbounded float weight with the same coincidence rule. init_kind: "gaussian" N(0, init_std),
+    "xavier" or "uniform" (`srbm_jax.devices.initialisation`)."""
 
+    init_kind: str = "gaussian"
     name: str = "ideal"
 
     def default_params(self) -> IdealParams:
         return IdealParams()
 
     def validate(self, params: IdealParams) -> None:
+        initialisation.check_kind(self.init_kind)
         check_params(params, ("learning_rate", "init_std"), "nonnegative")
 
     def init(self, key, n_visible, n_hidden, params):
-        return IdealState(params.init_std * jax.random.normal(key, (n_visible, n_hidden), jnp.float32))
+        return IdealState(initialisation.draw(key, (n_visible, n_hidden), self.init_kind, 0.0,
+                                              params.init_std))
 
     def read(self, state, params):
         return state.weight

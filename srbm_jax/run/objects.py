@@ -47,6 +47,9 @@ LATER_FIELD_DEFAULTS = {"ema_half_life_images": 0, "tail_average_epochs": 0,
                         "optimizer": updates.default_section(),
                         "rule": rules.rule_section().to_dict()}
 
+# Device options added after runs were recorded (left out of the fingerprint at these values).
+LATER_DEVICE_DEFAULTS = {"init_kind": "gaussian"}
+
 # Fields of the configs before the device section, and where they went (the absl scripts print
 # this when an old flag is given: `experiments/cli.py`).
 RENAMED_FIELDS = {
@@ -195,9 +198,13 @@ def config_dict(config) -> dict:
 
 def fingerprint(config) -> str:
     """SHA-256 of the fields that determine results (all except `RUN_FIELDS`; fields of
-    `LATER_FIELD_DEFAULTS` at their default are left out)."""
+    `LATER_FIELD_DEFAULTS` and device options of `LATER_DEVICE_DEFAULTS` at their default are
+    left out, so runs recorded before they existed still resume)."""
     data = {k: v for k, v in config_dict(config).items() if k not in RUN_FIELDS
             and not (k in LATER_FIELD_DEFAULTS and v == LATER_FIELD_DEFAULTS[k])}
+    if isinstance(data.get("device"), dict):
+        data["device"] = {k: v for k, v in data["device"].items()
+                          if not (k in LATER_DEVICE_DEFAULTS and v == LATER_DEVICE_DEFAULTS[k])}
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
@@ -208,6 +215,7 @@ def config_differences(saved: dict, current: dict) -> list[str]:
         data = {**LATER_FIELD_DEFAULTS, **config}
         sections = {name: dict(data.pop(name, {}) or {})
                     for name in ("device", "optimizer", "rule")}
+        sections["device"] = {**LATER_DEVICE_DEFAULTS, **sections["device"]}
         return {**data, **{f"{name}.{k}": v for name, section in sections.items()
                            for k, v in section.items()}}
 
