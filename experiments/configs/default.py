@@ -19,8 +19,8 @@ An optimiser between eCD and the device has its own section too, `config.optimiz
 """
 import ml_collections
 
-from srbm_jax.run import config_for_device
 from srbm_jax.rules import rule_section
+from srbm_jax.run import config_for_device
 from srbm_jax.updates import optimizer_section
 
 
