@@ -197,12 +197,15 @@ def segment_rows(weight, spec: Spec, visible_free: tuple[int, int]):
 
 
 def free_tick(carry: SegmentCarry, tick_words: SegmentWords, rows, p_visible, p_hidden, params,
-              spec: Spec, visible_free: tuple[int, int]):
+              spec: Spec, visible_free: tuple[int, int], clamp_within=None):
     """One tick of both layers; visible neurons in [start, stop) free, the others clamped.
 
     carry: a SegmentCarry whose `visible` holds only the free neurons' state ([stop - start], see
     `free_part`); tick_words: the words of this tick (SegmentWords without the leading T axis);
-    rows: `segment_rows(weight, ...)`. Returns (carry, (visible spikes [V], hidden spikes [H])).
+    rows: `segment_rows(weight, ...)`; clamp_within: None, or bool [stop - start] marking
+    neurons of the free range that are clamped to their input spikes after all (pattern
+    completion with any mask, `srbm_jax.generative`). Returns (carry, (visible spikes [V],
+    hidden spikes [H])).
     """
     start, stop = visible_free
     backward_rows, forward_rows = rows
@@ -213,6 +216,8 @@ def free_tick(carry: SegmentCarry, tick_words: SegmentWords, rows, p_visible, p_
                                                  spec.drive_chunk)
     clamped = srbm_random.bernoulli_from_words(visible_clamp, p_visible)
     visible, free_spikes = _lif(carry.visible, drive_visible, visible_walk, params, spec)
+    if clamp_within is not None:
+        free_spikes = jnp.where(clamp_within, clamped[start:stop], free_spikes)
     visible_spikes = jnp.concatenate([clamped[:start], free_spikes, clamped[stop:]])
     hidden, hidden_spikes = _hidden_tick(carry.hidden, drive_hidden, hidden_walk, hidden_clamp,
                                          p_hidden, params, spec)
@@ -238,9 +243,10 @@ def with_free_part(carry: SegmentCarry, free: SegmentCarry,
 
 
 def run_free_segment(words: SegmentWords, carry: SegmentCarry, weight, p_visible, p_hidden,
-                     params, spec: Spec, visible_free: tuple[int, int]):
+                     params, spec: Spec, visible_free: tuple[int, int], clamp_within=None):
     """A segment whose visible neurons in [start, stop) are free LIF neurons (a scan of
-    `free_tick` with the weights read once).
+    `free_tick` with the weights read once); `clamp_within` (bool [stop - start] or None)
+    clamps some of them to their input spikes after all (`free_tick`).
 
     Returns (carry, visible raster bool [T, V], hidden raster bool [T, H]).
     """
@@ -248,7 +254,7 @@ def run_free_segment(words: SegmentWords, carry: SegmentCarry, weight, p_visible
 
     def tick(carry: SegmentCarry, tick_words):
         return free_tick(carry, SegmentWords(*tick_words), rows, p_visible, p_hidden, params, spec,
-                         visible_free)
+                         visible_free, clamp_within)
 
     free, (visible_raster, hidden_raster) = jax.lax.scan(tick, free_part(carry, visible_free),
                                                           tuple(words))

@@ -221,9 +221,14 @@ def choice_metric(records: list[dict]) -> str:
     return "validation_accuracy" if has_validation else "test_accuracy"
 
 
+def sample_sd(values: Sequence[float]) -> float:
+    """The sample standard deviation (ddof = 1) of the seeds' values; 0 for a single seed."""
+    return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+
+
 def markdown(records: list[dict], fields: Sequence[str], metric: str | None = None) -> str:
     """Table: one row per combination of the swept values, one column per epoch, cells
-    'mean (sd)' in % over the seeds of `metric` (default `choice_metric`: validation accuracy
+    'mean (sd)' in % over the seeds of `metric` (sample sd, `sample_sd`) (default `choice_metric`: validation accuracy
     when there is a validation split), named in the table's first line."""
     metric = metric or choice_metric(records)
     epochs = sorted({r["epoch"] for r in records})
@@ -236,7 +241,7 @@ def markdown(records: list[dict], fields: Sequence[str], metric: str | None = No
         for epoch in epochs:
             values = [100 * r[metric] for r in records
                       if r["epoch"] == epoch and tuple(r[f] for f in fields) == combo]
-            cells.append(f"{np.mean(values):.2f} ({np.std(values):.2f})")
+            cells.append(f"{np.mean(values):.2f} ({sample_sd(values):.2f})")
         seeds = len({r["seed"] for r in records if tuple(r[f] for f in fields) == combo})
         lines.append("| " + " | ".join(f"{v:g}" for v in combo) + f" | {seeds} | "
                      + " | ".join(cells) + " |")

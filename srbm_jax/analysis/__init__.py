@@ -8,6 +8,8 @@
     plot_confusion(labels, predictions, out=None, *, ax=None)  10 x 10 confusion matrix
     spike_raster(key, device_state, pixels, label, params, spec)  -> SpikeRaster
     plot_raster(raster, spec, out=None, label=None)            visible and hidden spikes vs time
+    plot_image_grid(rows, row_titles, out=None, ...)           completed / generated images
+    plot_occlusion(curves, out=None, *, ax=None)               accuracy against the fraction masked
 
 Every plot function returns its `matplotlib.figure.Figure` and writes a file only when it is given
 a path `out` (atomically, creating the parent folder; the format follows the suffix, `.png`,
@@ -30,10 +32,11 @@ device state before image n it reproduces that image's spikes (tests/test_run_dr
 rates against `train_image`'s statistics).
 """
 from srbm_jax.analysis.figures import DPI, InlineFigure, read_metrics
+from srbm_jax.analysis.generative_plots import plot_image_grid, plot_occlusion
 from srbm_jax.analysis.network_plots import plot_confusion, plot_receptive_fields
 from srbm_jax.analysis.rasters import SpikeRaster, plot_raster, spike_raster
 from srbm_jax.analysis.run_plots import plot_accuracy, plot_device_comparison, plot_study
 
 __all__ = ["DPI", "InlineFigure", "SpikeRaster", "plot_accuracy", "plot_confusion",
-           "plot_device_comparison", "plot_raster", "plot_receptive_fields", "plot_study",
-           "read_metrics", "spike_raster"]
+           "plot_device_comparison", "plot_image_grid", "plot_occlusion", "plot_raster",
+           "plot_receptive_fields", "plot_study", "read_metrics", "spike_raster"]

@@ -118,11 +118,12 @@ def plot_study(records: list[dict], fields: list[str], out=None, *, ax: Axes | N
         epochs = sorted({r["epoch"] for r in records})
         groups = {f"epoch {e}": [r for r in records if r["epoch"] == e] for e in epochs}
         ylabel = f"{metric.replace('_', ' ')} (%)"
+    from srbm_jax.study import sample_sd  # (study imports the run layer; load it when plotting)
     fig, ax = _axes(ax, (5.5, 3.8))
     for index, (label, rows) in enumerate(groups.items()):
         xs = sorted({r[x_field] for r in rows})
         acc = [[100 * r[metric] for r in rows if r[x_field] == x] for x in xs]
-        ax.errorbar(xs, [np.mean(a) for a in acc], yerr=[np.std(a) for a in acc], fmt="o-",
+        ax.errorbar(xs, [np.mean(a) for a in acc], yerr=[sample_sd(a) for a in acc], fmt="o-",
                     color=f"C{index}", capsize=3, label=label)
     ax.set_xlabel(x_field)
     ax.set_ylabel(ylabel)
