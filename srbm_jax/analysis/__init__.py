@@ -10,6 +10,8 @@
     plot_raster(raster, spec, out=None, label=None)            visible and hidden spikes vs time
     plot_image_grid(rows, row_titles, out=None, ...)           completed / generated images
     plot_occlusion(curves, out=None, *, ax=None)               accuracy against the fraction masked
+    plot_kl_curves(rows, out=None, *, ax=None)                 sampling fidelity: KL vs samples
+    plot_calibration(drives, p_on, d0, beta, rms, out=None)    a neuron's activation and its fit
 
 Every plot function returns its `matplotlib.figure.Figure` and writes a file only when it is given
 a path `out` (atomically, creating the parent folder; the format follows the suffix, `.png`,
@@ -32,11 +34,17 @@ device state before image n it reproduces that image's spikes (tests/test_run_dr
 rates against `train_image`'s statistics).
 """
 from srbm_jax.analysis.figures import DPI, InlineFigure, read_metrics
-from srbm_jax.analysis.generative_plots import plot_image_grid, plot_occlusion
+from srbm_jax.analysis.generative_plots import (
+    plot_calibration,
+    plot_image_grid,
+    plot_kl_curves,
+    plot_occlusion,
+)
 from srbm_jax.analysis.network_plots import plot_confusion, plot_receptive_fields
 from srbm_jax.analysis.rasters import SpikeRaster, plot_raster, spike_raster
 from srbm_jax.analysis.run_plots import plot_accuracy, plot_device_comparison, plot_study
 
-__all__ = ["DPI", "InlineFigure", "SpikeRaster", "plot_accuracy", "plot_confusion",
-           "plot_device_comparison", "plot_image_grid", "plot_occlusion", "plot_raster",
-           "plot_receptive_fields", "plot_study", "read_metrics", "spike_raster"]
+__all__ = ["DPI", "InlineFigure", "SpikeRaster", "plot_accuracy", "plot_calibration",
+           "plot_confusion", "plot_device_comparison", "plot_image_grid", "plot_kl_curves",
+           "plot_occlusion", "plot_raster", "plot_receptive_fields", "plot_study", "read_metrics",
+           "spike_raster"]

@@ -58,3 +58,42 @@ def plot_occlusion(curves: dict[str, list[dict]], out=None, *, ax: Axes | None =
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return _finish(fig, out)
+
+
+def plot_kl_curves(rows: list[dict], out=None, *, ax: Axes | None = None, title: str = ""
+                   ) -> Figure:
+    """KL divergence against the number of samples, mean +- sample sd over machines, one line
+    per method (rows: {method, samples, kl_nats} as `experiments/sampling_fidelity.py` writes
+    them); log-log axes."""
+    fig, ax = _axes(ax, (5.0, 3.6))
+    methods = list(dict.fromkeys(r["method"] for r in rows))
+    for index, method in enumerate(methods):
+        chosen = [r for r in rows if r["method"] == method]
+        curves = np.array([r["kl_nats"] for r in chosen])
+        ax.errorbar(chosen[0]["samples"], curves.mean(axis=0),
+                    yerr=curves.std(axis=0, ddof=1) if len(curves) > 1 else None, fmt="o-",
+                    color=f"C{index}", capsize=2, markersize=3, label=method.replace("_", " "))
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("samples (1 ms ticks, or Gibbs sweeps)")
+    ax.set_ylabel("KL(sampled || exact) (nats)")
+    if title:
+        ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    return _finish(fig, out)
+
+
+def plot_calibration(drives, p_on, d0: float, beta: float, rms: float, out=None, *,
+                     ax: Axes | None = None) -> Figure:
+    """The neuron's measured P(on) against its constant input, with the fitted logistic."""
+    fig, ax = _axes(ax, (4.6, 3.4))
+    drives = np.asarray(drives)
+    ax.plot(drives, p_on, "o", label="IBM neuron (measured)")
+    grid = np.linspace(drives.min(), drives.max(), 200)
+    ax.plot(grid, 1 / (1 + np.exp(-beta * (grid - d0))), "-", label=f"logistic fit (rms {rms:.3f})")
+    ax.set_xlabel("constant input per tick (membrane units)")
+    ax.set_ylabel("P(on)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return _finish(fig, out)
