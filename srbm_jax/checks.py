@@ -28,6 +28,7 @@ def check_data_set(pixels, labels, spec: Spec, name: str = "pixels"):
     naming `name` for an empty set, a wrong shape or dtype, pixels out of range, NaN or inf."""
     shape = np.shape(pixels)
     if len(shape) >= 1 and shape[0] == 0:
+        size = spec.front_end.input_size(spec)
         raise ValueError(f"{name} has shape {tuple(shape)}: allowed N >= 1 images, [N, "
-                         f"{spec.n_data}] or [N, H, W] with H*W = n_data = {spec.n_data}")
+                         f"{size}] or [N, H, W] with H*W = {size}")
     return encoding.check_images(pixels, labels, spec, name)

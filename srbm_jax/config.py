@@ -23,6 +23,7 @@ import numpy as np
 from flax import struct
 
 from srbm_jax.devices import Device, GpGmLinear
+from srbm_jax.frontends import FrontEnd, PixelCoding
 from srbm_jax.rules import LearningRule, PulseCoincidence
 
 
@@ -51,6 +52,9 @@ class Spec:
       device: the synapse device model (a `srbm_jax.devices.Device` value).
       rule: the learning rule, rasters -> eCD counts (a `srbm_jax.rules.LearningRule` value;
         default the 6T2R pulse-coincidence rule).
+      front_end: how an image drives the data neurons (a `srbm_jax.frontends.FrontEnd` value;
+        default one neuron per pixel, coded by input_coding); its parameters, if any, are
+        Params.front_end.
       input_coding: 'threshold' (IBM: pixel > threshold spikes at spike_rate) or 'rate'
         (P(spike) proportional to the pixel value, the source slides' proposed refinement).
       random_source: 'hash' (fast counter-based hash keyed by a JAX key) or 'threefry'
@@ -83,6 +87,7 @@ class Spec:
     pulse_width_ms: float = 4.0
     device: Device = GpGmLinear()
     rule: LearningRule = PulseCoincidence()
+    front_end: FrontEnd = PixelCoding()
     input_coding: str = "threshold"
     random_source: str = "hash"
     bridge_correction: bool = True
@@ -140,7 +145,10 @@ class Params:
       (applied once per update as 1 - (1 - weight_decay)^batch, `Device.relax`); 0 = none (IBM).
       Ours: a restoring force against the slow growth of the weight spread under constant-step
       eCD (RESULTS.md section 4). Needs a device with `supports_relax` when nonzero.
+    label_rate_factor: the true class's label neurons fire at spike_rate * this (ours; 1 = the
+      IBM rule, 0 = no label input: an unsupervised layer, e.g. the lower layer of a DBN).
     device: the device model's own numeric parameters (see `srbm_jax.devices`).
+    front_end: the front end's parameters (None for the parameter-free front ends).
     """
 
     spike_rate_hz: Any = 200.0
@@ -153,7 +161,9 @@ class Params:
     walk_down: Any = 0.06
     refractory_ms: Any = 4.0
     weight_decay: Any = 0.0
+    label_rate_factor: Any = 1.0
     device: Any = None
+    front_end: Any = None
 
 
 def default_params(spec: Spec | None = None, **overrides: Any) -> Params:
@@ -228,6 +238,8 @@ def validate_spec(spec: Spec) -> Spec:
     _check(isinstance(spec.rule, LearningRule), "rule", "a srbm_jax.rules.LearningRule value",
            spec.rule)
     spec.rule.validate(spec)
+    _check(isinstance(spec.front_end, FrontEnd), "front_end", "a srbm_jax.frontends.FrontEnd value",
+           spec.front_end)
     if spec.device.integer_counts and not spec.rule.integer_counts:
         raise ValueError(f"config.rule.name = {spec.rule.name!r} is out of range for device "
                          f"{spec.device.name!r}: its counts are fractional and the device "
@@ -272,6 +284,9 @@ def validate(spec: Spec, params: Params) -> None:
         _check(np.all(step >= 0), name, ">= 0 (membrane units per coin flip)", step)
     refractory = values("refractory_ms")
     _check(np.all(refractory >= 0), "refractory_ms", ">= 0 ms", refractory)
+    label_factor = values("label_rate_factor")
+    _check(np.all((label_factor >= 0) & (rate * label_factor <= max_rate)), "label_rate_factor",
+           f">= 0 with spike_rate_hz * label_rate_factor <= {max_rate:g} Hz", label_factor)
     decay = values("weight_decay")
     _check(np.all((decay >= 0) & (decay < 1)), "weight_decay", "[0, 1) per training image", decay)
     if not spec.device.supports_relax:
@@ -279,3 +294,4 @@ def validate(spec: Spec, params: Params) -> None:
                f"0 for device {spec.device.name!r} (it has no weight decay; gpgm_linear and "
                "ideal have)", decay)
     spec.device.validate(params.device)
+    spec.front_end.validate(spec, params)

@@ -18,17 +18,18 @@ from srbm_jax.config import Spec
 
 
 def data_probabilities(pixels, params, spec: Spec):
-    """float32 [..., n_data] spike probability per tick of each data neuron (pixels in [0, 1])."""
-    p_on = params.spike_rate_hz * spec.dt_ms * 1e-3
-    if spec.input_coding == "threshold":
-        return jnp.where(pixels > params.input_threshold, p_on, 0.0).astype(jnp.float32)
-    return (pixels * p_on).astype(jnp.float32)
+    """float32 [..., n_data] spike probability per tick of each data neuron, from pixels
+    [..., input_size] in [0, 1], by the spec's front end (`srbm_jax.frontends`; the default
+    one neuron per pixel: threshold or rate coding)."""
+    return spec.front_end.probabilities(pixels, params, spec)
 
 
 def label_probabilities(label, params, spec: Spec):
-    """float32 [n_label]: p = spike_rate * dt for the true class's group, 0 for the others."""
+    """float32 [n_label]: p = spike_rate * dt * label_rate_factor for the true class's group, 0
+    for the others."""
     group = jnp.arange(spec.n_label) // spec.labels_per_class
-    return jnp.where(group == label, params.spike_rate_hz * spec.dt_ms * 1e-3, 0.0).astype(jnp.float32)
+    p_on = params.spike_rate_hz * spec.dt_ms * 1e-3 * params.label_rate_factor
+    return jnp.where(group == label, p_on, 0.0).astype(jnp.float32)
 
 
 def bias_probability(params, spec: Spec):
@@ -53,19 +54,22 @@ def hidden_probabilities(params, spec: Spec):
 
 
 def check_images(images, labels, spec: Spec, name: str = "images"):
-    """Validate a data set without converting it: returns (images [N, n_data] in their own dtype,
-    a view where possible; int32 labels [N] or None).
+    """Validate a data set without converting it: returns (images [N, P] in their own dtype,
+    a view where possible; int32 labels [N] or None), P = the pixels the front end reads
+    (`FrontEnd.input_size`, n_data for the default one).
 
-    Accepts uint8 images (0..255) or float images in [0, 1], shaped [N, n_data] or [N, H, W] with
-    H * W = n_data. Raises ValueError naming the problem (shape, dtype, range, NaN, label range).
+    Accepts uint8 images (0..255) or float images in [0, 1], shaped [N, P] or [N, H, W] with
+    H * W = P. Raises ValueError naming the problem (shape, dtype, range, NaN, label range).
     Use `to_pixels` on each chunk, so a data set is never held as float32 in full.
     """
     images = np.asarray(images)
     if images.ndim > 2:
         images = images.reshape(images.shape[0], -1)
-    if images.ndim != 2 or images.shape[1] != spec.n_data:
-        raise ValueError(f"{name} has shape {images.shape}: allowed [N, {spec.n_data}] or "
-                         f"[N, H, W] with H*W = n_data = {spec.n_data}")
+    size = spec.front_end.input_size(spec)
+    if images.ndim != 2 or images.shape[1] != size:
+        raise ValueError(f"{name} has shape {images.shape}: allowed [N, {size}] or [N, H, W] "
+                         f"with H*W = {size}, the pixels that front end "
+                         f"{spec.front_end.name!r} reads")
     if np.issubdtype(images.dtype, np.floating):
         if not np.all(np.isfinite(images)):
             raise ValueError(f"{name} contains NaN or inf: allowed finite pixels in [0, 1]")

@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from srbm_jax import encoding, network
+from srbm_jax import encoding, network, train
 from srbm_jax.checks import check_data_set, check_int_argument
 from srbm_jax.config import Spec, validate
 from srbm_jax.schedule import inference_segment
@@ -27,8 +27,10 @@ def label_counts_per_tick(key, weight, pixels, params, spec: Spec):
     words = network.draw_segment_words(key, segment.n_ticks, segment.visible_free, spec)
     p_visible = encoding.visible_probabilities(pixels, None, params, spec)
     p_hidden = encoding.hidden_probabilities(params, spec)
+    raster = train.front_end_raster(key, pixels, segment.n_ticks, params, spec)
     _, visible, _ = network.run_free_segment(words, network.init_carry(spec), weight, p_visible,
-                                             p_hidden, params, spec, segment.visible_free)
+                                             p_hidden, params, spec, segment.visible_free,
+                                             data_raster=raster)
     labels = visible[:, spec.label_slice].astype(jnp.float32)
     return labels.reshape(segment.n_ticks, 10, spec.labels_per_class).sum(axis=2)
 

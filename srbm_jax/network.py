@@ -165,12 +165,16 @@ def _hidden_tick(hidden: LayerState, drive_hidden, walk_words, clamp_words, p_hi
 
 
 def run_clamped_segment(words: SegmentWords, carry: SegmentCarry, weight, p_visible, p_hidden,
-                        params, spec: Spec):
-    """A segment with every visible neuron clamped (data phase).
+                        params, spec: Spec, data_raster=None):
+    """A segment with every visible neuron clamped (data phase); `data_raster` (bool
+    [T, n_data] or None) replaces the data neurons' Bernoulli spikes (a front end that emits
+    spike trains, `FrontEnd.emits_raster`).
 
     Returns (carry, visible raster bool [T, V], hidden raster bool [T, H]).
     """
     visible_raster = srbm_random.bernoulli_from_words(words.visible_clamp, p_visible[None, :])
+    if data_raster is not None:
+        visible_raster = jnp.concatenate([data_raster, visible_raster[:, spec.n_data:]], axis=1)
     presynaptic = jnp.concatenate([carry.visible_spikes[None], visible_raster[:-1]], axis=0)
     drive = params.alpha * (presynaptic.astype(weight.dtype) @ weight[:, :spec.n_hidden])
 
@@ -197,15 +201,16 @@ def segment_rows(weight, spec: Spec, visible_free: tuple[int, int]):
 
 
 def free_tick(carry: SegmentCarry, tick_words: SegmentWords, rows, p_visible, p_hidden, params,
-              spec: Spec, visible_free: tuple[int, int], clamp_within=None):
+              spec: Spec, visible_free: tuple[int, int], clamp_within=None, data_spikes=None):
     """One tick of both layers; visible neurons in [start, stop) free, the others clamped.
 
     carry: a SegmentCarry whose `visible` holds only the free neurons' state ([stop - start], see
     `free_part`); tick_words: the words of this tick (SegmentWords without the leading T axis);
     rows: `segment_rows(weight, ...)`; clamp_within: None, or bool [stop - start] marking
     neurons of the free range that are clamped to their input spikes after all (pattern
-    completion with any mask, `srbm_jax.generative`). Returns (carry, (visible spikes [V],
-    hidden spikes [H])).
+    completion with any mask, `srbm_jax.generative`); data_spikes: None, or bool [n_data], this
+    tick's spikes of the (clamped) data neurons from a raster front end. Returns (carry,
+    (visible spikes [V], hidden spikes [H])).
     """
     start, stop = visible_free
     backward_rows, forward_rows = rows
@@ -215,6 +220,8 @@ def free_tick(carry: SegmentCarry, tick_words: SegmentWords, rows, p_visible, p_
     drive_hidden = params.alpha * synaptic_drive(carry.visible_spikes, forward_rows,
                                                  spec.drive_chunk)
     clamped = srbm_random.bernoulli_from_words(visible_clamp, p_visible)
+    if data_spikes is not None:
+        clamped = jnp.concatenate([data_spikes, clamped[spec.n_data:]])
     visible, free_spikes = _lif(carry.visible, drive_visible, visible_walk, params, spec)
     if clamp_within is not None:
         free_spikes = jnp.where(clamp_within, clamped[start:stop], free_spikes)
@@ -243,19 +250,30 @@ def with_free_part(carry: SegmentCarry, free: SegmentCarry,
 
 
 def run_free_segment(words: SegmentWords, carry: SegmentCarry, weight, p_visible, p_hidden,
-                     params, spec: Spec, visible_free: tuple[int, int], clamp_within=None):
+                     params, spec: Spec, visible_free: tuple[int, int], clamp_within=None,
+                     data_raster=None):
     """A segment whose visible neurons in [start, stop) are free LIF neurons (a scan of
     `free_tick` with the weights read once); `clamp_within` (bool [stop - start] or None)
-    clamps some of them to their input spikes after all (`free_tick`).
+    clamps some of them to their input spikes after all, and `data_raster` (bool [T, n_data]
+    or None) gives the clamped data neurons' spikes (`free_tick`).
 
     Returns (carry, visible raster bool [T, V], hidden raster bool [T, H]).
     """
     rows = segment_rows(weight, spec, visible_free)
 
-    def tick(carry: SegmentCarry, tick_words):
-        return free_tick(carry, SegmentWords(*tick_words), rows, p_visible, p_hidden, params, spec,
-                         visible_free, clamp_within)
+    if data_raster is None:
+        def tick(carry: SegmentCarry, tick_words):
+            return free_tick(carry, SegmentWords(*tick_words), rows, p_visible, p_hidden, params,
+                             spec, visible_free, clamp_within)
 
+        inputs = tuple(words)
+    else:
+        def tick(carry: SegmentCarry, inputs):
+            tick_words, data_spikes = inputs
+            return free_tick(carry, SegmentWords(*tick_words), rows, p_visible, p_hidden, params,
+                             spec, visible_free, clamp_within, data_spikes)
+
+        inputs = (tuple(words), data_raster)
     free, (visible_raster, hidden_raster) = jax.lax.scan(tick, free_part(carry, visible_free),
-                                                          tuple(words))
+                                                          inputs)
     return with_free_part(carry, free, visible_free), visible_raster, hidden_raster

@@ -58,6 +58,19 @@ def _rate(raster, start, stop, dt_ms):
     return count / ((stop - start) * raster.shape[0] * dt_ms * 1e-3)
 
 
+# fold_in data of a raster front end's key within an image key (`FrontEnd.raster`).
+FRONT_END_STREAM = 2 ** 31 - 3
+
+
+def front_end_raster(key, pixels, n_ticks: int, params, spec: Spec):
+    """The data neurons' spikes of one image from a raster front end (bool [n_ticks, n_data]),
+    or None for a front end that codes probabilities. key: the image's (segment's) key."""
+    if not spec.front_end.emits_raster:
+        return None
+    return spec.front_end.raster(jax.random.fold_in(key, FRONT_END_STREAM), pixels, n_ticks,
+                                 params, spec)
+
+
 def _data_segment(key, weight, pixels, label, params, spec: Spec):
     """Data segment of one image with all visible neurons clamped: (carry, visible, hidden)."""
     data, _ = training_segments(spec)
@@ -65,7 +78,8 @@ def _data_segment(key, weight, pixels, label, params, spec: Spec):
     p_visible = encoding.visible_probabilities(pixels, label, params, spec)
     p_hidden = encoding.hidden_probabilities(params, spec)
     return network.run_clamped_segment(words, network.init_carry(spec), weight, p_visible,
-                                       p_hidden, params, spec)
+                                       p_hidden, params, spec,
+                                       front_end_raster(key, pixels, data.n_ticks, params, spec))
 
 
 def _model_segment(key, carry, weight, pixels, params, spec: Spec):

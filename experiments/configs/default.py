@@ -21,6 +21,7 @@ import ml_collections
 
 from srbm_jax.rules import rule_section
 from srbm_jax.run import config_for_device
+from srbm_jax.run.objects import front_end_section
 from srbm_jax.updates import optimizer_section
 
 
@@ -70,6 +71,9 @@ def get_config(device: str = "gpgm_linear") -> ml_collections.ConfigDict:
     config.spike_rate_hz = 200.0  # rate of active pixels and true-class labels (IBM spike_rate)
     config.bias_rate_factor = 0.354  # bias neurons fire at spike_rate_hz * this = 70.8 Hz (IBM)
     config.input_threshold = 0.5  # pixel threshold in [0, 1] (IBM mnist_binary_threshold)
+    config.label_rate_factor = 1.0  # true-class label neurons fire at spike_rate_hz * this (IBM: 1; ours)
+    # front end: "pixels" (one data neuron per pixel, input_coding), "pooling", "lower_rbm"
+    config.front_end = front_end_section()  # one neuron per pixel (IBM, slides); others (ours)
 
     # ---- neurons (Params) ---------------------------------------------------------------------
     config.membrane_tau_ms = 10.0  # leak time constant (IBM pt_lk_tau)

@@ -16,6 +16,7 @@ they were written with (`legacy_fingerprint`), so old gpgm_linear and ideal runs
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from typing import Any
@@ -23,7 +24,7 @@ from typing import Any
 import ml_collections
 
 import srbm_jax
-from srbm_jax import rules, updates
+from srbm_jax import frontends, rules, updates
 from srbm_jax.config import Params, Spec
 from srbm_jax.data import mnist
 from srbm_jax.devices import device_class
@@ -36,7 +37,7 @@ SPEC_FIELDS = ("n_data", "n_label", "n_visible_bias", "n_hidden", "n_hidden_bias
                "drive_chunk")
 PARAMS_FIELDS = ("spike_rate_hz", "bias_rate_factor", "input_threshold", "membrane_tau_ms",
                  "firing_threshold", "alpha", "walk_up", "walk_down", "refractory_ms",
-                 "weight_decay")
+                 "weight_decay", "label_rate_factor")
 # Fields that change neither the trained weights nor the evaluation results, so a run may resume
 # with other values (e.g. more epochs, another data directory, another checkpoint history).
 RUN_FIELDS = ("epochs", "eval_every", "eval_batch_size", "checkpoint_every_images",
@@ -45,7 +46,8 @@ RUN_FIELDS = ("epochs", "eval_every", "eval_batch_size", "checkpoint_every_image
 LATER_FIELD_DEFAULTS = {"ema_half_life_images": 0, "tail_average_epochs": 0,
                         "validation_size": 0, "shuffle": False,
                         "optimizer": updates.default_section(),
-                        "rule": rules.rule_section().to_dict()}
+                        "rule": rules.rule_section().to_dict(), "label_rate_factor": 1.0,
+                        "front_end": {"name": "pixels"}}
 
 # Device options added after runs were recorded (left out of the fingerprint at these values).
 LATER_DEVICE_DEFAULTS = {"init_kind": "gaussian"}
@@ -128,11 +130,15 @@ def spec_and_params(config) -> tuple[Spec, Params]:
     device, device_params = updates.wrap_device(device, device_params, config.get("optimizer"))
     floats = {field for field in SPEC_FIELDS if field.endswith("_ms")}
     try:
+        front_end, front_params = front_end_and_params(config)
         spec = Spec(device=device, rule=rules.rule_from_config(config.get("rule")),
+                    front_end=front_end,
                     **{field: float(config[field]) if field in floats
                                       else config[field] for field in SPEC_FIELDS})
         params = srbm_jax.default_params(spec, device=device_params,
-                                         **{field: config[field] for field in PARAMS_FIELDS})
+                                         **{field: config.get(field, LATER_FIELD_DEFAULTS.get(
+                                             field)) for field in PARAMS_FIELDS})
+        params = params.replace(front_end=front_params)
         srbm_jax.validate(spec, params)
     except ValueError as e:
         message = str(e)
@@ -214,7 +220,7 @@ def config_differences(saved: dict, current: dict) -> list[str]:
     def flat(config):
         data = {**LATER_FIELD_DEFAULTS, **config}
         sections = {name: dict(data.pop(name, {}) or {})
-                    for name in ("device", "optimizer", "rule")}
+                    for name in ("device", "optimizer", "rule", "front_end")}
         sections["device"] = {**LATER_DEVICE_DEFAULTS, **sections["device"]}
         return {**data, **{f"{name}.{k}": v for name, section in sections.items()
                            for k, v in section.items()}}
@@ -285,9 +291,59 @@ def load_config(data: dict) -> ml_collections.ConfigDict:
 
 
 def expected_pixels(config) -> None:
-    """ValueError naming config.n_data unless it equals the 784 pixels of an MNIST image."""
-    require(config.n_data == 784, "n_data", "784 (28 x 28 MNIST pixels; another front end "
-                                            "sets its own size)", config.n_data)
+    """ValueError naming config.n_data or config.front_end unless the front end reads the 784
+    pixels of an MNIST image."""
+    spec, _ = spec_and_params(config)
+    size = spec.front_end.input_size(spec)
+    if spec.front_end.name == "pixels":
+        require(size == 784, "n_data", "784 (28 x 28 MNIST pixels, one data neuron each; "
+                                       "another front end sets its own size)", config.n_data)
+    require(size == 784, "front_end", f"a front end that reads 784 MNIST pixels (it reads {size})",
+            spec.front_end.name)
+
+
+def front_end_and_params(config) -> tuple[Any, Any]:
+    """(FrontEnd, its Params.front_end) from config.front_end (absent: the pixel front end).
+    ValueError naming config.front_end.<field> for an unknown name or field."""
+    section = config.get("front_end")
+    values = dict(section) if section is not None else {}
+    name = values.pop("name", "pixels")
+    if name not in frontends.FRONT_ENDS:
+        raise config_error("front_end.name", f"{name!r} is out of range: allowed one of "
+                                             f"{sorted(frontends.FRONT_ENDS)}")
+    if name == "lower_rbm":
+        workdir = values.pop("workdir", "")
+        for field in values:
+            raise config_error(f"front_end.{field}", "is not a field of front end 'lower_rbm': "
+                                                     "allowed name, workdir")
+        require(isinstance(workdir, str) and workdir != "", "front_end.workdir",
+                "the workdir of the trained lower run", workdir)
+        lower, lower_params = frontends.lower_params_from_run(workdir)
+        return frontends.LowerRbm(lower), lower_params
+    cls = frontends.FRONT_ENDS[name]
+    allowed = {f.name for f in dataclasses.fields(cls) if f.name != "name"}
+    for field in values:
+        if field not in allowed:
+            raise config_error(f"front_end.{field}", f"is not a field of front end {name!r}: "
+                                                     f"allowed {', '.join(['name', *allowed])}")
+    return cls(**values), None
+
+
+def front_end_section(name: str = "pixels", **fields: Any) -> ml_collections.ConfigDict:
+    """config.front_end for a front end: its name and its static options at their defaults
+    (lower_rbm: the lower run's workdir), then `fields`."""
+    if name not in frontends.FRONT_ENDS:
+        raise config_error("front_end.name", f"{name!r} is out of range: allowed one of "
+                                             f"{sorted(frontends.FRONT_ENDS)}")
+    if name == "lower_rbm":
+        section = {"name": name, "workdir": ""}
+    else:
+        cls = frontends.FRONT_ENDS[name]
+        defaults = cls()
+        section = {"name": name, **{f.name: getattr(defaults, f.name)
+                                    for f in dataclasses.fields(cls) if f.name != "name"}}
+    section.update(fields)
+    return ml_collections.ConfigDict(section)
 
 
 def device_summary(spec: Spec) -> str:

@@ -1,0 +1,17 @@
+"""Input front ends: how an image drives the data neurons (`base.FrontEnd`).
+
+Registered by name in `FRONT_ENDS`: "pixels" (one neuron per pixel, threshold or rate coded; the
+default), "pooling" (the slides' 2x2 average / max / combined pooling, standardised and
+thresholded), "lower_rbm" (a trained lower sRBM's hidden spikes: the spiking DBN). Chosen in a
+config with `config.front_end`, or passed as `Spec(front_end=...)` with its parameters in
+`Params.front_end`.
+"""
+from srbm_jax.frontends.base import FrontEnd, thresholded
+from srbm_jax.frontends.lower_rbm import LowerParams, LowerRbm, lower_params_from_run
+from srbm_jax.frontends.pixels import PixelCoding
+from srbm_jax.frontends.pooling import LAYOUTS, MAPS, Pooling, layout_vector, pooled_maps
+
+FRONT_ENDS = {"pixels": PixelCoding, "pooling": Pooling, "lower_rbm": LowerRbm}
+
+__all__ = ["FRONT_ENDS", "LAYOUTS", "MAPS", "FrontEnd", "LowerParams", "LowerRbm", "PixelCoding",
+           "Pooling", "layout_vector", "lower_params_from_run", "pooled_maps", "thresholded"]
