@@ -1,5 +1,5 @@
 """What every absl entry point shares: renamed flags refused with their replacement, bad input
-reported in one line, Ctrl-C with a hint how to continue.
+reported in one line, Ctrl-C with a hint how to continue (also during start-up: `experiments`).
 
     if __name__ == "__main__":
         cli.run(main)
@@ -10,11 +10,13 @@ and exit with status 2; the traceback is shown with SRBM_JAX_DEBUG=1.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable
 
 from absl import app
 
+from experiments import EARLY_INTERRUPT, _record_interrupt
 from srbm_jax.run.objects import RENAMED_FIELDS
 from srbm_jax.run.workdir import WorkdirBusy
 
@@ -38,6 +40,11 @@ def _debug() -> bool:
 def run(main: Callable[[list[str]], None], renamed: dict[str, str] | None = None) -> None:
     """`absl.app.run(main)` with the checks of the module docstring. `renamed`: this script's
     own renamed flags (besides the config's)."""
+    if signal.getsignal(signal.SIGINT) is _record_interrupt:  # start-up is over: Ctrl-C raises
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if EARLY_INTERRUPT["received"]:
+        print("interrupted during start-up: nothing was written", file=sys.stderr)
+        sys.exit(130)
     errors = renamed_flag_errors(sys.argv, {**RENAMED_FLAGS, **(renamed or {})})
     if errors:
         print("error: " + "; ".join(errors), file=sys.stderr)

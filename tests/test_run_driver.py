@@ -340,6 +340,16 @@ def _train_mnist(args, cache, env=None, wait=True):  # noqa: F811
     return process.returncode, out, err
 
 
+def test_ctrl_c_during_start_up_stops_before_anything_is_written(tmp_path, cache):  # noqa: F811
+    """A SIGINT in the first seconds (JAX's imports could swallow it) stops the run too."""
+    workdir = tmp_path / "early"
+    code, _, err = _train_mnist([f"--workdir={workdir}"], cache,
+                                env={"SRBM_JAX_TEST_EARLY_SIGINT": "1"})
+    assert code == 130, err[-2000:]
+    assert "interrupted during start-up: nothing was written" in err and "Traceback" not in err
+    assert not workdir.exists()
+
+
 def test_kill_9_during_a_checkpoint_write_then_resume_equals_the_straight_run(straight, tmp_path,
                                                                              cache):  # noqa: F811
     workdir = tmp_path / "killed"
@@ -395,10 +405,13 @@ def test_ctrl_c_keeps_the_checkpoint_and_says_how_to_continue(tmp_path, cache): 
     import time
     workdir = tmp_path / "interrupted"
     process = _train_mnist([f"--workdir={workdir}", "--config.epochs=1000000"], cache, wait=False)
-    for _ in range(1200):  # until the first checkpoint is written
+    for _ in range(6000):  # until the first checkpoint is written (start-up is slow under load)
         if (workdir / "checkpoints").is_dir() and list((workdir / "checkpoints").glob("ckpt-*")):
             break
         time.sleep(0.05)
+    else:
+        process.kill()
+        pytest.fail("no checkpoint within 300 s of the start")
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=600)
     assert process.returncode == 130, err[-2000:]
