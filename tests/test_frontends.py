@@ -162,3 +162,47 @@ def test_a_spiking_dbn_trains_evaluates_and_resumes(tmp_path):
     b, _ = checkpoint.load(latest_path(tmp_path / "resumed"))
     assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
     assert 0.0 <= straight["metrics"][-1]["test_accuracy"] <= 1.0
+
+
+# ---- the CNN front end ------------------------------------------------------------------------
+def test_the_slides_cnn_has_their_layers_and_feature_layouts():
+    from srbm_jax.frontends import cnn
+    params = cnn.init_cnn(jax.random.key(0))
+    assert sum(leaf.size for leaf in jax.tree_util.tree_leaves(params)) == 101862  # Keras summary
+    image = np.random.default_rng(1).random((2, 784)).astype(np.float32)
+    for mode, size, (h, c) in ((1, 720, (12, 5)), (2, 768, (8, 12))):
+        values = cnn.features(params, image, mode)
+        assert values.shape == (2, size) and np.all(values >= 0)
+        # channel-major, as the slides' pixel[64 m + 8 i + j]
+        nhwc = np.asarray(jnp.transpose(values.reshape(2, c, h, h), (0, 2, 3, 1)))
+        assert np.array_equal(values[:, 0 * h * h + 1 * h + 2], nhwc[:, 1, 2, 0])
+    assert cnn.predict(params, image).shape == (2,)
+
+
+def test_cnn_checkpoint_round_trip_and_the_front_end_in_a_run(tmp_path):
+    from srbm_jax.frontends import cnn
+    params = cnn.init_cnn(jax.random.key(0))
+    images = np.random.default_rng(2).random((50, 784)).astype(np.float32)
+    scales = {mode: cnn.feature_scales(params, images, mode) for mode in cnn.FEATURES}
+    path = cnn.save_cnn(tmp_path / "cnn.npz", params, scales, {"note": "untrained"})
+    loaded, loaded_scales, metadata = cnn.load_cnn(path)
+    assert metadata["note"] == "untrained"
+    for a, b in zip(jax.tree_util.tree_leaves(loaded), jax.tree_util.tree_leaves(params),
+                    strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    np.testing.assert_array_equal(loaded_scales[2], scales[2])
+    checkpoint.save(tmp_path / "other.npz", (np.zeros(3),), {"format": "x"})
+    with pytest.raises(ValueError, match="is not a SlidesCnn checkpoint"):
+        cnn.load_cnn(tmp_path / "other.npz")
+
+    config = tiny_config(n_data=768, train_size=20, test_size=10, epochs=1)
+    config.front_end = front_end_section("cnn", mode=2, checkpoint=str(path))
+    spec, run_params = spec_and_params(config)
+    assert spec.n_data == 768 and spec.front_end.input_size(spec) == 784
+    p = np.asarray(spec.front_end.probabilities(jnp.asarray(images[0]), run_params, spec))
+    assert p.shape == (768,) and set(np.unique(p)) <= {0.0, P_ON}
+    summary = training.train_and_evaluate(config, tmp_path / "run", verbose=False)
+    assert 0.0 <= summary["metrics"][-1]["test_accuracy"] <= 1.0
+    config.n_data = 720
+    with pytest.raises(ValueError, match="config.n_data = 720 is out of range for front end 'cnn'"):
+        spec_and_params(config)

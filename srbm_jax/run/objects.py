@@ -320,6 +320,15 @@ def front_end_and_params(config) -> tuple[Any, Any]:
                 "the workdir of the trained lower run", workdir)
         lower, lower_params = frontends.lower_params_from_run(workdir)
         return frontends.LowerRbm(lower), lower_params
+    if name == "cnn":
+        path = values.pop("checkpoint", frontends.DEFAULT_CNN_CHECKPOINT)
+        mode = values.pop("mode", 2)
+        for field in values:
+            raise config_error(f"front_end.{field}", "is not a field of front end 'cnn': "
+                                                     "allowed name, mode, checkpoint")
+        require(mode in frontends.cnn.FEATURES, "front_end.mode", "1 (720 features after the "
+                "max-pool) or 2 (768 after conv 4)", mode)
+        return frontends.CnnFeatures(mode), frontends.cnn_params_from_checkpoint(path, mode)
     cls = frontends.FRONT_ENDS[name]
     allowed = {f.name for f in dataclasses.fields(cls) if f.name != "name"}
     for field in values:
@@ -337,6 +346,8 @@ def front_end_section(name: str = "pixels", **fields: Any) -> ml_collections.Con
                                              f"{sorted(frontends.FRONT_ENDS)}")
     if name == "lower_rbm":
         section = {"name": name, "workdir": ""}
+    elif name == "cnn":
+        section = {"name": name, "mode": 2, "checkpoint": frontends.DEFAULT_CNN_CHECKPOINT}
     else:
         cls = frontends.FRONT_ENDS[name]
         defaults = cls()
