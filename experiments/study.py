@@ -33,7 +33,7 @@ FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file("config", "experiments/configs/default.py", "Base config[:device].",
                                 lock_config=True)
 flags.DEFINE_string("workdir", None, "Output directory.", required=True)
-flags.DEFINE_multi_string("sweep", [], "field=v1,v2,... (repeat for a grid; device fields as "
+flags.DEFINE_multi_string("sweep", [], "field=v1,v2,... (repeat for a grid; none: seeds only; device fields as "
                           "device.<field>).")
 flags.DEFINE_list("seeds", None, "Seeds per combination (default: config.seed).")
 flags.DEFINE_bool("resume", False, "Continue a killed study from its newest checkpoint.")

@@ -32,9 +32,8 @@ from srbm_jax.run.objects import PARAMS_FIELDS, config_dict, fingerprint, spec_a
 def parse_sweep(settings: Sequence[str]) -> dict[str, list[float]]:
     """{"field": [v1, v2, ...]} from ["field=v1,v2,...", ...] (the --sweep flags); several
     --sweep flags make a grid, and "a+b=v1,v2" ties fields (a = b = v1, then a = b = v2, e.g.
-    walk_up+walk_down). ValueError names a bad setting."""
-    if not settings:
-        raise ValueError("--sweep is required: field=v1,v2,... (e.g. spike_rate_hz=200,210)")
+    walk_up+walk_down). No settings: {} (a study over seeds only). ValueError names a bad
+    setting."""
     axes = {}
     for setting in settings:
         field, _, values = setting.partition("=")
@@ -233,9 +232,10 @@ def markdown(records: list[dict], fields: Sequence[str], metric: str | None = No
     metric = metric or choice_metric(records)
     epochs = sorted({r["epoch"] for r in records})
     combos = sorted({tuple(r[f] for f in fields) for r in records})
-    header = "| " + " | ".join(fields) + " | seeds | " + " | ".join(f"ep{e}" for e in epochs) + " |"
+    columns = list(fields) or ["run"]  # a study over seeds only has one row
+    header = "| " + " | ".join(columns) + " | seeds | " + " | ".join(f"ep{e}" for e in epochs) + " |"
     lines = [f"{metric.replace('_', ' ')} (%), mean (sd) over seeds", "", header,
-             "|" + "---|" * (len(fields) + 1 + len(epochs))]
+             "|" + "---|" * (len(columns) + 1 + len(epochs))]
     for combo in combos:
         cells = []
         for epoch in epochs:
@@ -243,7 +243,7 @@ def markdown(records: list[dict], fields: Sequence[str], metric: str | None = No
                       if r["epoch"] == epoch and tuple(r[f] for f in fields) == combo]
             cells.append(f"{np.mean(values):.2f} ({sample_sd(values):.2f})")
         seeds = len({r["seed"] for r in records if tuple(r[f] for f in fields) == combo})
-        lines.append("| " + " | ".join(f"{v:g}" for v in combo) + f" | {seeds} | "
+        lines.append("| " + (" | ".join(f"{v:g}" for v in combo) or "all") + f" | {seeds} | "
                      + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

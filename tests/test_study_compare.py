@@ -350,3 +350,14 @@ def test_a_switch_is_a_static_axis():
     assert static == {"shuffle": [False, True]} and traced == {"walk_up": [0.05]}
     with pytest.raises(ValueError, match="0 or 1"):
         study.split_axes(config, {"shuffle": [2.0]})
+
+
+def test_a_study_over_seeds_only_has_one_row_and_plots_against_the_epoch():
+    from srbm_jax import analysis, study
+    assert study.parse_sweep([]) == {}
+    records = [{"epoch": e, "seed": s, "validation_accuracy": 0.5 + 0.1 * e + 0.01 * s}
+               for e in (1, 2) for s in (1, 2, 3)]
+    table = study.markdown(records, [])
+    assert "| all | 3 | 62.00 (1.00) | 72.00 (1.00) |" in table
+    figure = analysis.plot_study(records, [])
+    assert figure.axes[0].get_xlabel() == "epoch"

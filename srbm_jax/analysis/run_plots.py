@@ -90,7 +90,8 @@ def plot_study(records: list[dict], fields: list[str], out=None, *, ax: Axes | N
     """Accuracy (%) against the first swept field (`srbm_jax.study`), mean +- sd over seeds.
 
     With one swept field: one line per evaluated epoch. With several: one line per combination
-    of the other fields, after the last epoch.
+    of the other fields, after the last epoch. With none (a study over seeds only): accuracy
+    against the epoch.
 
     Args:
       records: `srbm_jax.study.run_study` records (keys `epoch`, the metric and each field).
@@ -106,9 +107,13 @@ def plot_study(records: list[dict], fields: list[str], out=None, *, ax: Axes | N
     if metric is None:
         metric = next((m for m in ("validation_accuracy", "test_accuracy", "accuracy")
                        if any(r.get(m) is not None for r in records)), "test_accuracy")
+    fields = list(fields) or ["epoch"]  # a study over seeds only: accuracy against the epoch
     x_field, others = fields[0], fields[1:]
     last = max(r["epoch"] for r in records)
-    if others:
+    if x_field == "epoch":
+        groups = {"seeds": records}
+        ylabel = f"{metric.replace('_', ' ')} (%)"
+    elif others:
         final = [r for r in records if r["epoch"] == last]
         groups = {", ".join(f"{f}={v:g}" for f, v in zip(others, combo, strict=True)):
                   [r for r in final if tuple(r[f] for f in others) == combo]
