@@ -16,18 +16,27 @@ defaults). Choose the device with the config argument, which gives its section:
 
 An optimiser between eCD and the device has its own section too, `config.optimizer`
 (`srbm_jax.updates`): --config.optimizer.name=adam --config.optimizer.learning_rate=0.01.
+
+The front end (`config.front_end`, `srbm_jax.frontends`) is the second part of the config
+argument, after a comma; it writes its section and sets n_data to its output:
+
+  --config=experiments/configs/default.py:gpgm_linear,pooling --config.front_end.maps=combo
+  --config=experiments/configs/default.py:gpgm_linear,cnn --config.front_end.mode=1 --config.n_data=720
+  --config=experiments/configs/default.py:gpgm_linear,lower_rbm --config.front_end.workdir=<run>
 """
 import ml_collections
 
 from srbm_jax.rules import rule_section
 from srbm_jax.run import config_for_device
-from srbm_jax.run.objects import front_end_section
+from srbm_jax.run.objects import config_for_front_end, front_end_section
 from srbm_jax.updates import optimizer_section
 
 
-def get_config(device: str = "gpgm_linear") -> ml_collections.ConfigDict:
+def get_config(choice: str = "gpgm_linear") -> ml_collections.ConfigDict:
     """The default experiment: 1 epoch over all 60000 training images, 824 hidden neurons,
-    with the synapse device `device` (a registered name or 'module.path:Class')."""
+    with the synapse device of `choice` (a registered name or 'module.path:Class') and,
+    after a comma, a front end ("gpgm_linear,pooling"; default pixels)."""
+    device, _, front_end = choice.partition(",")
     config = ml_collections.ConfigDict()
 
     # ---- run ----------------------------------------------------------------------------------
@@ -105,4 +114,6 @@ def get_config(device: str = "gpgm_linear") -> ml_collections.ConfigDict:
     config.optimizer = optimizer_section()  # name "none": plain eCD (IBM, slides); srbm_jax.updates (ours)
 
     # ---- synapse device: its own section (see the module docstring) ---------------------------
+    if front_end:
+        config = config_for_front_end(config, front_end)
     return config_for_device(config, device)

@@ -338,6 +338,20 @@ def front_end_and_params(config) -> tuple[Any, Any]:
     return cls(**values), None
 
 
+# Data neurons of each front end with its default options (config_for_front_end sets n_data).
+FRONT_END_SIZES = {"pixels": 784, "pooling": 784, "cnn": 768}
+
+
+def config_for_front_end(config, name: str) -> ml_collections.ConfigDict:
+    """`config` with the section of front end `name` (`front_end_section`) and n_data set to
+    what it drives with its default options (lower_rbm: left to the lower run's size, set it
+    with --config.n_data)."""
+    config.front_end = front_end_section(name)
+    if name in FRONT_END_SIZES:
+        config.n_data = FRONT_END_SIZES[name]
+    return config
+
+
 def front_end_section(name: str = "pixels", **fields: Any) -> ml_collections.ConfigDict:
     """config.front_end for a front end: its name and its static options at their defaults
     (lower_rbm: the lower run's workdir), then `fields`."""

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Issue 15 (front ends): each front end with the sRBM, on the validation split, 3 seeds vmapped
+# per row. Screening protocol as results/studies/run.sh (IBM defaults, the first 5,000 training
+# images x 3 epochs, validation = the last 5,000 training images, test = the first 1,000 test
+# images, reported). The CNN rows need results/cnn/cnn.npz (python -m experiments.train_cnn).
+#   bash results/frontends/run.sh [row ...]
+set -u
+cd "$(dirname "$0")/../.."
+PY=${PY:-.venv/bin/python}
+COMMON=(--seeds=1,2,3 --resume
+        --config.train_size=5000 --config.validation_size=5000 --config.test_size=1000
+        --config.epochs=3 --config.checkpoint_every_images=0 --config.keep_checkpoints=1
+        --config.keep_epoch_checkpoints=False)
+declare -A ROW=(
+  [pixels]="--config=experiments/configs/default.py --sweep=input_threshold=0,0.5"
+  [pixels_rate]="--config=experiments/configs/default.py --config.input_coding=rate"
+  [avg_quadrants]="--config=experiments/configs/default.py:gpgm_linear,pooling --config.front_end.maps=avg"
+  [max_quadrants]="--config=experiments/configs/default.py:gpgm_linear,pooling --config.front_end.maps=max"
+  [combo_quadrants]="--config=experiments/configs/default.py:gpgm_linear,pooling --config.front_end.maps=combo"
+  [avg_compact]="--config=experiments/configs/default.py:gpgm_linear,pooling --config.front_end.maps=avg --config.front_end.layout=compact --config.n_data=196"
+  [combo_compact]="--config=experiments/configs/default.py:gpgm_linear,pooling --config.front_end.maps=combo --config.front_end.layout=compact --config.n_data=392"
+  [cnn_mode1]="--config=experiments/configs/default.py:gpgm_linear,cnn --config.front_end.mode=1 --config.n_data=720 --sweep=input_threshold=0.1,0.3"
+  [cnn_mode2]="--config=experiments/configs/default.py:gpgm_linear,cnn --sweep=input_threshold=0.1,0.3"
+  [cnn_mode2_rate]="--config=experiments/configs/default.py:gpgm_linear,cnn --config.input_coding=rate"
+)
+ORDER=(pixels pixels_rate avg_quadrants max_quadrants combo_quadrants avg_compact combo_compact
+       cnn_mode1 cnn_mode2 cnn_mode2_rate)
+for name in "${@:-${ORDER[@]}}"; do
+  out=results/frontends/$name
+  mkdir -p "$out"
+  # shellcheck disable=SC2086
+  cmd="$PY -m experiments.study ${COMMON[*]} ${ROW[$name]} --workdir=$out"
+  echo "$cmd" > "$out/command.txt"
+  echo "== $name: $cmd"
+  $cmd > "$out/log.txt" 2>&1 && echo "== $name done" || echo "== $name FAILED ($?)"
+done

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Issue 14 (learning): plain eCD against optimisers on the devices, the learning rules and the
+# initialisations, on the validation split. One `experiments.study` per row, 3 seeds vmapped;
+# where a row has a --sweep (its learning rate), every value is a network and the value is
+# chosen on validation.
+# Protocol (as results/studies/run.sh, 2-core CPU budget): IBM defaults
+# (experiments/configs/default.py:<device>), the first 5,000 training images x 3 epochs,
+# validation = the last 5,000 training images, test = the first 1,000 test images (reported).
+#   bash results/learning/run.sh [row ...]      (default: all rows, in this order)
+set -u
+cd "$(dirname "$0")/../.."
+PY=${PY:-.venv/bin/python}
+COMMON=(--seeds=1,2,3 --resume --config.train_size=5000 --config.validation_size=5000
+        --config.test_size=1000 --config.epochs=3 --config.checkpoint_every_images=0
+        --config.keep_checkpoints=1 --config.keep_epoch_checkpoints=False)
+SEED_MOMENTUM=(--config.optimizer.name=momentum --config.optimizer.mode=add
+               --config.optimizer.every=update --config.optimizer.write=analog)
+SEED_ADAM=(--config.optimizer.name=adam --config.optimizer.mode=add --config.optimizer.every=update
+           --config.optimizer.write=analog --config.optimizer.eps=0 --config.optimizer.eps_root=1e-8)
+declare -A ROW=(
+  # the 6T2R pair
+  [gpgm_plain]="--config=experiments/configs/default.py"
+  [gpgm_seed_momentum]="--config=experiments/configs/default.py ${SEED_MOMENTUM[*]} --sweep=optimizer.learning_rate=0.1,0.3,1.0"
+  [gpgm_seed_adam]="--config=experiments/configs/default.py ${SEED_ADAM[*]} --sweep=optimizer.learning_rate=0.003,0.01,0.03"
+  [gpgm_momentum_transfer]="--config=experiments/configs/default.py --config.optimizer.name=momentum --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.05,0.1,0.2"
+  [gpgm_adam_transfer]="--config=experiments/configs/default.py --config.optimizer.name=adam --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.003,0.01,0.03"
+  # the PCM pairs (pulses only: no analog write) and the ideal weight they are measured against
+  [ideal_plain]="--config=experiments/configs/default.py:ideal"
+  [pcm_stochastic_plain]="--config=experiments/configs/default.py:pcm_stochastic"
+  [pcm_stochastic_momentum_transfer]="--config=experiments/configs/default.py:pcm_stochastic --config.optimizer.name=momentum --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.05,0.1,0.2"
+  [pcm_stochastic_adam_transfer]="--config=experiments/configs/default.py:pcm_stochastic --config.optimizer.name=adam --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.003,0.01,0.03"
+  [pcm_nonlinear_plain]="--config=experiments/configs/default.py:pcm_nonlinear --config.device.dw_min=7e-5"
+  [pcm_nonlinear_momentum_transfer]="--config=experiments/configs/default.py:pcm_nonlinear --config.device.dw_min=7e-5 --config.optimizer.name=momentum --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.05,0.1,0.2"
+  [pcm_nonlinear_adam_transfer]="--config=experiments/configs/default.py:pcm_nonlinear --config.device.dw_min=7e-5 --config.optimizer.name=adam --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.003,0.01,0.03"
+  # learning rules on the 6T2R pair
+  [rule_trace]="--config=experiments/configs/default.py --config.rule.name=trace"
+  # initialisations of the 6T2R pair
+  [init_xavier]="--config=experiments/configs/default.py --config.device.init_kind=xavier"
+  [init_uniform]="--config=experiments/configs/default.py --config.device.init_kind=uniform"
+)
+ORDER=(gpgm_plain gpgm_seed_momentum gpgm_seed_adam gpgm_momentum_transfer gpgm_adam_transfer
+       ideal_plain pcm_stochastic_plain pcm_stochastic_momentum_transfer
+       pcm_stochastic_adam_transfer pcm_nonlinear_plain pcm_nonlinear_momentum_transfer
+       pcm_nonlinear_adam_transfer rule_trace init_xavier init_uniform)
+for name in "${@:-${ORDER[@]}}"; do
+  out=results/learning/$name
+  mkdir -p "$out"
+  # shellcheck disable=SC2086
+  cmd="$PY -m experiments.study ${COMMON[*]} ${ROW[$name]} --workdir=$out"
+  echo "$cmd" > "$out/command.txt"
+  echo "== $name: $cmd"
+  $cmd > "$out/log.txt" 2>&1 && echo "== $name done" || echo "== $name FAILED ($?)"
+done
