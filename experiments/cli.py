@@ -65,3 +65,18 @@ def run(main: Callable[[list[str]], None], renamed: dict[str, str] | None = None
             sys.exit(2)
 
     app.run(guarded)
+
+
+def mnist_split(train_size: int):
+    """(train images, train labels, validation images, validation labels, test images, test
+    labels) of MNIST for the yardstick models (reference classifier, CNN): the first
+    `train_size` training images, the rest of the training split as validation, as the runs
+    split it (`srbm_jax.run.training.split_training_set`). ValueError names --train_size."""
+    from srbm_jax.data import mnist
+    from srbm_jax.run.training import split_training_set
+    splits = mnist.load_mnist()
+    total = len(splits.train_labels)
+    if not (isinstance(train_size, int) and 1 <= train_size < total):
+        raise ValueError(f"--train_size={train_size} is out of range: allowed 1..{total - 1}")
+    return (*split_training_set(splits.train_images, splits.train_labels, train_size,
+                                total - train_size), splits.test_images, splits.test_labels)

@@ -17,7 +17,6 @@ import numpy as np
 from absl import flags
 
 from experiments import cli
-from srbm_jax.data import mnist
 from srbm_jax.frontends import cnn
 
 FLAGS = flags.FLAGS
@@ -29,27 +28,22 @@ flags.DEFINE_integer("train_size", 50000, "First N training images (the rest val
 
 def main(argv):
     del argv
-    splits = mnist.load_mnist()
-    n = FLAGS.train_size
-    if not 1 <= n < len(splits.train_labels):
-        raise ValueError(f"--train_size={n} is out of range: allowed 1..{len(splits.train_labels) - 1}")
+    train_x, train_y, validation_x, validation_y, test_x, test_y = cli.mnist_split(
+        FLAGS.train_size)
     start = time.perf_counter()
 
     def progress(epoch, batch, n_batches):
         if batch % 100 == 0:
             print(f"epoch {epoch + 1}/{FLAGS.epochs}: batch {batch}/{n_batches}", flush=True)
 
-    params = cnn.train_cnn(jax.random.key(FLAGS.seed), splits.train_images[:n],
-                           splits.train_labels[:n], epochs=FLAGS.epochs, progress=progress)
-    scales = {mode: cnn.feature_scales(params, splits.train_images[:10000], mode)
-              for mode in cnn.FEATURES}
+    params = cnn.train_cnn(jax.random.key(FLAGS.seed), train_x, train_y, epochs=FLAGS.epochs,
+                           progress=progress)
+    scales = {mode: cnn.feature_scales(params, train_x[:10000], mode) for mode in cnn.FEATURES}
     metadata = {
-        "train_images": n, "epochs": FLAGS.epochs, "seed": FLAGS.seed,
+        "train_images": FLAGS.train_size, "epochs": FLAGS.epochs, "seed": FLAGS.seed,
         "wall_s": round(time.perf_counter() - start, 1),
-        "validation_accuracy": float(np.mean(cnn.predict(params, splits.train_images[n:])
-                                             == splits.train_labels[n:])),
-        "test_accuracy": float(np.mean(cnn.predict(params, splits.test_images)
-                                       == splits.test_labels)),
+        "validation_accuracy": float(np.mean(cnn.predict(params, validation_x) == validation_y)),
+        "test_accuracy": float(np.mean(cnn.predict(params, test_x) == test_y)),
         "scales": "99th percentile of each feature over the first 10,000 training images",
     }
     path = cnn.save_cnn(FLAGS.out, params, scales, metadata)

@@ -15,7 +15,6 @@ import numpy as np
 from absl import flags
 
 from experiments import cli
-from srbm_jax.data import mnist
 from srbm_jax.generative import reference
 
 FLAGS = flags.FLAGS
@@ -27,19 +26,16 @@ flags.DEFINE_integer("train_size", 50000, "First N training images (the rest val
 
 def main(argv):
     del argv
-    splits = mnist.load_mnist()
-    n = FLAGS.train_size
-    if not 1 <= n < len(splits.train_labels):
-        raise ValueError(f"--train_size={n} is out of range: allowed 1..{len(splits.train_labels) - 1}")
-    model = reference.train_reference(jax.random.key(FLAGS.seed), splits.train_images[:n],
-                                      splits.train_labels[:n], epochs=FLAGS.epochs)
+    train_x, train_y, validation_x, validation_y, test_x, test_y = cli.mnist_split(
+        FLAGS.train_size)
+    model = reference.train_reference(jax.random.key(FLAGS.seed), train_x, train_y,
+                                      epochs=FLAGS.epochs)
     accuracy = {
-        "validation_accuracy": float(np.mean(reference.predict(
-            model, splits.train_images[n:]) == splits.train_labels[n:])),
-        "test_accuracy": float(np.mean(reference.predict(model, splits.test_images)
-                                       == splits.test_labels)),
+        "validation_accuracy": float(np.mean(reference.predict(model, validation_x)
+                                             == validation_y)),
+        "test_accuracy": float(np.mean(reference.predict(model, test_x) == test_y)),
     }
-    metadata = {"train_images": n, "epochs": FLAGS.epochs, "seed": FLAGS.seed, **accuracy}
+    metadata = {"train_images": FLAGS.train_size, "epochs": FLAGS.epochs, "seed": FLAGS.seed, **accuracy}
     path = reference.save_reference(FLAGS.out, model, metadata)
     print(json.dumps({"checkpoint": str(path), **metadata}))
 

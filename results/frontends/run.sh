@@ -25,12 +25,6 @@ declare -A ROW=(
 )
 ORDER=(pixels pixels_rate avg_quadrants max_quadrants combo_quadrants avg_compact combo_compact
        cnn_mode1 cnn_mode2 cnn_mode2_rate)
-for name in "${@:-${ORDER[@]}}"; do
-  out=results/frontends/$name
-  mkdir -p "$out"
-  # shellcheck disable=SC2086
-  cmd="$PY -m experiments.study ${COMMON[*]} ${ROW[$name]} --workdir=$out"
-  echo "$cmd" > "$out/command.txt"
-  echo "== $name: $cmd"
-  $cmd > "$out/log.txt" 2>&1 && echo "== $name done" || echo "== $name FAILED ($?)"
-done
+# shellcheck source=../run_rows.sh
+source results/run_rows.sh
+run_rows results/frontends ROW "${COMMON[@]}" -- "${@:-${ORDER[@]}}"

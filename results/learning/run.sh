@@ -42,12 +42,6 @@ ORDER=(gpgm_plain gpgm_seed_momentum gpgm_seed_adam gpgm_momentum_transfer gpgm_
        ideal_plain pcm_stochastic_plain pcm_stochastic_momentum_transfer
        pcm_stochastic_adam_transfer pcm_nonlinear_plain pcm_nonlinear_momentum_transfer
        pcm_nonlinear_adam_transfer rule_trace init_xavier init_uniform)
-for name in "${@:-${ORDER[@]}}"; do
-  out=results/learning/$name
-  mkdir -p "$out"
-  # shellcheck disable=SC2086
-  cmd="$PY -m experiments.study ${COMMON[*]} ${ROW[$name]} --workdir=$out"
-  echo "$cmd" > "$out/command.txt"
-  echo "== $name: $cmd"
-  $cmd > "$out/log.txt" 2>&1 && echo "== $name done" || echo "== $name FAILED ($?)"
-done
+# shellcheck source=../run_rows.sh
+source results/run_rows.sh
+run_rows results/learning ROW "${COMMON[@]}" -- "${@:-${ORDER[@]}}"

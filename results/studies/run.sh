@@ -14,21 +14,15 @@ COMMON=(--config=experiments/configs/default.py --seeds=1,2,3 --resume
         --config.epochs=3 --config.checkpoint_every_images=0 --config.keep_checkpoints=1
         --config.keep_epoch_checkpoints=False)
 declare -A SWEEP=(
-  [pixel_threshold]="input_threshold=0.7,0.5,0.3,0.2,0.1307,0.1,0"
-  [spike_rate]="spike_rate_hz=180,190,200,210,220,230,240,250"
-  [init_sigma]="device.init_std=1.06,0.3426,0.03426"
-  [label_neurons]="n_label=40,60,80,120,160"
-  [hidden_neurons]="n_hidden=500,824,888"
-  [walk_step]="walk_up+walk_down=0.04,0.05,0.051,0.06,0.07"
-  [set_reset_step]="device.set_step+device.reset_step=0.005,0.009,0.01,0.02"
+  [pixel_threshold]="--sweep=input_threshold=0.7,0.5,0.3,0.2,0.1307,0.1,0"
+  [spike_rate]="--sweep=spike_rate_hz=180,190,200,210,220,230,240,250"
+  [init_sigma]="--sweep=device.init_std=1.06,0.3426,0.03426"
+  [label_neurons]="--sweep=n_label=40,60,80,120,160"
+  [hidden_neurons]="--sweep=n_hidden=500,824,888"
+  [walk_step]="--sweep=walk_up+walk_down=0.04,0.05,0.051,0.06,0.07"
+  [set_reset_step]="--sweep=device.set_step+device.reset_step=0.005,0.009,0.01,0.02"
 )
 ORDER=(pixel_threshold spike_rate init_sigma label_neurons hidden_neurons walk_step set_reset_step)
-for name in "${@:-${ORDER[@]}}"; do
-  out=results/studies/$name
-  mkdir -p "$out"
-  # shellcheck disable=SC2086
-  cmd="$PY -m experiments.study ${COMMON[*]} --workdir=$out --sweep=${SWEEP[$name]}"
-  echo "$cmd" > "$out/command.txt"
-  echo "== $name: $cmd"
-  $cmd > "$out/log.txt" 2>&1 && echo "== $name done" || echo "== $name FAILED ($?)"
-done
+# shellcheck source=../run_rows.sh
+source results/run_rows.sh
+run_rows results/studies SWEEP "${COMMON[@]}" -- "${@:-${ORDER[@]}}"
