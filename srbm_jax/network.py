@@ -165,12 +165,14 @@ def _hidden_tick(hidden: LayerState, drive_hidden, walk_words, clamp_words, p_hi
 
 
 def run_clamped_segment(words: SegmentWords, carry: SegmentCarry, weight, p_visible, p_hidden,
-                        params, spec: Spec, data_raster=None):
+                        params, spec: Spec, data_raster=None, record: bool = False):
     """A segment with every visible neuron clamped (data phase); `data_raster` (bool
     [T, n_data] or None) replaces the data neurons' Bernoulli spikes (a front end that emits
     spike trains, `FrontEnd.emits_raster`).
 
-    Returns (carry, visible raster bool [T, V], hidden raster bool [T, H]).
+    Returns (carry, visible raster bool [T, V], hidden raster bool [T, H]); with `record`
+    (static; no cost when off) also the free hidden neurons' membrane after every tick, float32
+    [T, n_hidden] (monitors, `srbm_jax.monitors`).
     """
     visible_raster = srbm_random.bernoulli_from_words(words.visible_clamp, p_visible[None, :])
     if data_raster is not None:
@@ -180,11 +182,16 @@ def run_clamped_segment(words: SegmentWords, carry: SegmentCarry, weight, p_visi
 
     def tick(hidden, inputs):
         drive_hidden, walk_words, clamp_words = inputs
-        return _hidden_tick(hidden, drive_hidden, walk_words, clamp_words, p_hidden, params, spec)
+        hidden, spikes = _hidden_tick(hidden, drive_hidden, walk_words, clamp_words, p_hidden,
+                                      params, spec)
+        return hidden, ((spikes, hidden.membrane) if record else spikes)
 
-    hidden, hidden_raster = jax.lax.scan(tick, carry.hidden,
-                                         (drive, words.hidden_walk, words.hidden_clamp))
+    hidden, outputs = jax.lax.scan(tick, carry.hidden, (drive, words.hidden_walk,
+                                                        words.hidden_clamp))
+    hidden_raster = outputs[0] if record else outputs
     carry = SegmentCarry(init_layer(spec.n_visible), hidden, visible_raster[-1], hidden_raster[-1])
+    if record:
+        return carry, visible_raster, hidden_raster, outputs[1]
     return carry, visible_raster, hidden_raster
 
 
@@ -251,29 +258,30 @@ def with_free_part(carry: SegmentCarry, free: SegmentCarry,
 
 def run_free_segment(words: SegmentWords, carry: SegmentCarry, weight, p_visible, p_hidden,
                      params, spec: Spec, visible_free: tuple[int, int], clamp_within=None,
-                     data_raster=None):
+                     data_raster=None, record: bool = False):
     """A segment whose visible neurons in [start, stop) are free LIF neurons (a scan of
     `free_tick` with the weights read once); `clamp_within` (bool [stop - start] or None)
     clamps some of them to their input spikes after all, and `data_raster` (bool [T, n_data]
-    or None) gives the clamped data neurons' spikes (`free_tick`).
+    or None) gives the clamped data neurons' spikes (`free_tick`). With `record` (static; no
+    cost when off) it also returns (membrane of the free visible neurons float32 [T, n_free],
+    membrane of the free hidden neurons [T, n_hidden]) after every tick.
 
     Returns (carry, visible raster bool [T, V], hidden raster bool [T, H]).
     """
     rows = segment_rows(weight, spec, visible_free)
 
-    if data_raster is None:
-        def tick(carry: SegmentCarry, tick_words):
-            return free_tick(carry, SegmentWords(*tick_words), rows, p_visible, p_hidden, params,
-                             spec, visible_free, clamp_within)
+    def tick(carry: SegmentCarry, inputs):
+        tick_words, data_spikes = inputs if data_raster is not None else (inputs, None)
+        carry, spikes = free_tick(carry, SegmentWords(*tick_words), rows, p_visible, p_hidden,
+                                  params, spec, visible_free, clamp_within, data_spikes)
+        if record:
+            return carry, (spikes, (carry.visible.membrane, carry.hidden.membrane))
+        return carry, spikes
 
-        inputs = tuple(words)
-    else:
-        def tick(carry: SegmentCarry, inputs):
-            tick_words, data_spikes = inputs
-            return free_tick(carry, SegmentWords(*tick_words), rows, p_visible, p_hidden, params,
-                             spec, visible_free, clamp_within, data_spikes)
-
-        inputs = (tuple(words), data_raster)
-    free, (visible_raster, hidden_raster) = jax.lax.scan(tick, free_part(carry, visible_free),
-                                                          inputs)
-    return with_free_part(carry, free, visible_free), visible_raster, hidden_raster
+    inputs = tuple(words) if data_raster is None else (tuple(words), data_raster)
+    free, outputs = jax.lax.scan(tick, free_part(carry, visible_free), inputs)
+    visible_raster, hidden_raster = outputs[0] if record else outputs
+    carry = with_free_part(carry, free, visible_free)
+    if record:
+        return carry, visible_raster, hidden_raster, outputs[1]
+    return carry, visible_raster, hidden_raster

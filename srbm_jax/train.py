@@ -71,35 +71,42 @@ def front_end_raster(key, pixels, n_ticks: int, params, spec: Spec):
                                  params, spec)
 
 
-def _data_segment(key, weight, pixels, label, params, spec: Spec):
-    """Data segment of one image with all visible neurons clamped: (carry, visible, hidden)."""
+def _data_segment(key, weight, pixels, label, params, spec: Spec, record: bool = False):
+    """Data segment of one image with all visible neurons clamped: (carry, visible, hidden),
+    and with `record` the hidden membrane [T, n_hidden]."""
     data, _ = training_segments(spec)
     words = network.draw_segment_words(key, data.n_ticks, data.visible_free, spec)
     p_visible = encoding.visible_probabilities(pixels, label, params, spec)
     p_hidden = encoding.hidden_probabilities(params, spec)
     return network.run_clamped_segment(words, network.init_carry(spec), weight, p_visible,
                                        p_hidden, params, spec,
-                                       front_end_raster(key, pixels, data.n_ticks, params, spec))
+                                       front_end_raster(key, pixels, data.n_ticks, params, spec),
+                                       record=record)
 
 
-def _model_segment(key, carry, weight, pixels, params, spec: Spec):
-    """Model segment of one image, data and label neurons free: (visible, hidden) rasters."""
+def _model_segment(key, carry, weight, pixels, params, spec: Spec, record: bool = False):
+    """Model segment of one image, data and label neurons free: (visible, hidden) rasters, and
+    with `record` (visible membrane [T, n_data + n_label], hidden membrane [T, n_hidden])."""
     _, model = training_segments(spec)
     words = network.draw_segment_words(key, model.n_ticks, model.visible_free, spec)
     p_visible = encoding.visible_probabilities(pixels, None, params, spec)
     p_hidden = encoding.hidden_probabilities(params, spec)
-    _, visible, hidden = network.run_free_segment(words, carry, weight, p_visible, p_hidden, params,
-                                                  spec, model.visible_free)
-    return visible, hidden
+    out = network.run_free_segment(words, carry, weight, p_visible, p_hidden, params, spec,
+                                   model.visible_free, record=record)
+    return out[1:]
 
 
-def train_images(keys, device_state, pixels, labels, params, spec: Spec, keep_rasters: bool = False):
+def train_images(keys, device_state, pixels, labels, params, spec: Spec, keep_rasters: bool = False,
+                 keep_traces: bool = False):
     """Train on B images that share the weights; B = 1 is on-line eCD.
 
     Args:
       keys: [B] image keys (`image_key`); device_state: the synapse device state (`spec.device`);
       pixels: float32 [B, n_data] in [0, 1]; labels: int32 [B] in 0..9.
       keep_rasters: (static) also return the spike rasters of the whole image.
+      keep_traces: (static) also return the membrane traces (`srbm_jax.monitors`): a dict with
+        hidden_membrane float32 [B, T, n_hidden] and visible_membrane [B, T, n_data + n_label]
+        (0 in the data segment, where those neurons are clamped); implies keep_rasters.
     Returns:
       (device_state, ImageStats with leaves [B]), plus, with keep_rasters, (visible bool
       [B, T, n_visible], hidden bool [B, T, n_hidden_total]) over both segments (T ticks).
@@ -119,18 +126,18 @@ def train_images(keys, device_state, pixels, labels, params, spec: Spec, keep_ra
 
     # Data segment: every visible neuron clamped; LTP with the summed counts (`spec.rule`).
     weight = device.read(device_state, params.device)
-    carry, visible_data, hidden_data = jax.vmap(
-        _data_segment, in_axes=(0, None, 0, 0, None, None))(key_data, weight, pixels, labels,
-                                                             params, spec)
+    data_out = jax.vmap(_data_segment, in_axes=(0, None, 0, 0, None, None, None))(
+        key_data, weight, pixels, labels, params, spec, keep_traces)
+    carry, visible_data, hidden_data = data_out[:3]
     data_potentiation, data_depression = spec.rule.data_counts(visible_data, hidden_data, spec)
     device_state = device.apply(key_ltp[0], device_state, data_potentiation, data_depression,
                                 params.device)
 
     # Model segment: data and label neurons free, reading the potentiated weights; LTD.
     weight = device.read(device_state, params.device)
-    visible_model, hidden_model = jax.vmap(
-        _model_segment, in_axes=(0, 0, None, 0, None, None))(key_model, carry, weight, pixels,
-                                                             params, spec)
+    model_out = jax.vmap(_model_segment, in_axes=(0, 0, None, 0, None, None, None))(
+        key_model, carry, weight, pixels, params, spec, keep_traces)
+    visible_model, hidden_model = model_out[:2]
     model_potentiation, model_depression = spec.rule.model_counts(
         visible_data, hidden_data, visible_model, hidden_model, spec)
     device_state = device.apply(key_ltd[0], device_state, model_potentiation, model_depression,
@@ -155,10 +162,18 @@ def train_images(keys, device_state, pixels, labels, params, spec: Spec, keep_ra
         depression_events=jnp.full(keys.shape, (jnp.sum(data_depression)
                                                 + jnp.sum(model_depression)) / keys.shape[0]),
     )
-    if keep_rasters:
+    if keep_rasters or keep_traces:
         rasters = (jnp.concatenate([visible_data, visible_model], axis=1),
                    jnp.concatenate([hidden_data, hidden_model], axis=1))
-        return device_state, stats, rasters
+        if not keep_traces:
+            return device_state, stats, rasters
+        visible_model_membrane, hidden_model_membrane = model_out[2]
+        traces = {"hidden_membrane": jnp.concatenate([data_out[3], hidden_model_membrane],
+                                                     axis=1),
+                  "visible_membrane": jnp.concatenate(
+                      [jnp.zeros(visible_data.shape[:2] + visible_model_membrane.shape[2:],
+                                 jnp.float32), visible_model_membrane], axis=1)}
+        return device_state, stats, rasters, traces
     return device_state, stats
 
 

@@ -11,6 +11,7 @@
     plot_image_grid(rows, row_titles, out=None, ...)           completed / generated images
     plot_occlusion(curves, out=None, *, ax=None)               accuracy against the fraction masked
     plot_kl_curves(rows, out=None, *, ax=None)                 sampling fidelity: KL vs samples
+    plot_image_record(record, out=None)                        a monitored image: membranes, weights
     plot_calibration(drives, p_on, d0, beta, rms, out=None)    a neuron's activation and its fit
 
 Every plot function returns its `matplotlib.figure.Figure` and writes a file only when it is given
@@ -40,11 +41,13 @@ from srbm_jax.analysis.generative_plots import (
     plot_kl_curves,
     plot_occlusion,
 )
+from srbm_jax.analysis.monitor_plots import plot_image_record
 from srbm_jax.analysis.network_plots import plot_confusion, plot_receptive_fields
 from srbm_jax.analysis.rasters import SpikeRaster, plot_raster, spike_raster
 from srbm_jax.analysis.run_plots import plot_accuracy, plot_device_comparison, plot_study
 
 __all__ = ["DPI", "InlineFigure", "SpikeRaster", "plot_accuracy", "plot_calibration",
-           "plot_confusion", "plot_device_comparison", "plot_image_grid", "plot_kl_curves",
+           "plot_confusion", "plot_device_comparison", "plot_image_grid", "plot_image_record",
+           "plot_kl_curves",
            "plot_occlusion", "plot_raster", "plot_receptive_fields", "plot_study", "read_metrics",
            "spike_raster"]
