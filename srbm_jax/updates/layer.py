@@ -20,8 +20,9 @@ resulting update u [n_visible, n_hidden] back in the device's own terms (`write`
 * "analog": `Device.add_weight(u)`, an exact analog write (the seed's `Gp += velocity`; devices
   with `supports_analog_write`).
 
-What the device did not realise (bounds, a step that differs from pulse_weight, noise) is
-counted as update_not_taken = sum |written - achieved change of G|; update_requested = sum |u|.
+Where the device realises the written pulses differently (less at a bound, more or less where
+its step differs from pulse_weight, noise), the difference is counted as update_not_taken =
+sum |written - achieved change of G| (a miss either way); update_requested = sum |u|.
 Nothing is dropped silently: the three totals are in every metrics record
 (`weight_statistics`).
 
