@@ -17,6 +17,7 @@ from collections.abc import Callable
 from absl import app
 
 from experiments import EARLY_INTERRUPT, _record_interrupt
+from srbm_jax.run import interrupt
 from srbm_jax.run.objects import RENAMED_FIELDS
 from srbm_jax.run.workdir import WorkdirBusy
 
@@ -40,8 +41,10 @@ def _debug() -> bool:
 def run(main: Callable[[list[str]], None], renamed: dict[str, str] | None = None) -> None:
     """`absl.app.run(main)` with the checks of the module docstring. `renamed`: this script's
     own renamed flags (besides the config's)."""
-    if signal.getsignal(signal.SIGINT) is _record_interrupt:  # start-up is over: Ctrl-C raises
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+    # Start-up is over: Ctrl-C raises KeyboardInterrupt and is recorded, so that the run driver
+    # stops at its next check even if the exception is swallowed (`srbm_jax.run.interrupt`).
+    if signal.getsignal(signal.SIGINT) in (_record_interrupt, signal.default_int_handler):
+        interrupt.install()
     if EARLY_INTERRUPT["received"]:
         print("interrupted during start-up: nothing was written", file=sys.stderr)
         sys.exit(130)

@@ -417,3 +417,19 @@ def test_ctrl_c_keeps_the_checkpoint_and_says_how_to_continue(tmp_path, cache): 
     assert process.returncode == 130, err[-2000:]
     assert "run the same command with --resume to continue" in err and "Traceback" not in err
     assert latest_path(workdir).exists()
+
+
+def test_a_swallowed_ctrl_c_still_stops_the_run_at_the_next_chunk(tmp_path):
+    """The request recorded by the SIGINT handler stops the driver at its next check even when
+    the KeyboardInterrupt itself was lost (`srbm_jax.run.interrupt`)."""
+    from srbm_jax.run import interrupt
+    config = tiny_config(epochs=3, checkpoint_every_images=10)
+    interrupt.request()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run(config, tmp_path)
+    finally:
+        interrupt.clear()
+    assert latest_path(tmp_path).exists()  # stopped after its first checkpoint, which is kept
+    summary = run(config, tmp_path, resume=True)
+    assert summary["epochs"] == 3

@@ -26,6 +26,7 @@ import numpy as np
 
 import srbm_jax
 from srbm_jax import train
+from srbm_jax.run import interrupt
 from srbm_jax.run import networks as nets
 from srbm_jax.run.averaging import WeightAverages
 from srbm_jax.run.checkpoints import CheckpointHistory
@@ -215,6 +216,7 @@ def run_networks(networks: nets.Networks, data, plan: RunPlan, workdir, *, resum
                 carry = averages.update(carry, states, epoch, stop - position)
                 position = stop
                 save(epoch, position, train_wall)
+                interrupt.check()  # stop here after a Ctrl-C, with this checkpoint kept
 
             evaluate_now = (epoch + 1) % plan.eval_every == 0 or epoch + 1 == plan.epochs
             results, extra, eval_wall = {}, {}, None
@@ -227,6 +229,7 @@ def run_networks(networks: nets.Networks, data, plan: RunPlan, workdir, *, resum
                         networks, states, x, y, epoch=epoch, batch_size=plan.eval_batch_size,
                         split=split, progress=Progress(f"epoch {epoch + 1} {split}", len(y))
                         if progress else None)
+                    interrupt.check()
                     for name, averaged in averages.states(carry).items():
                         extra[f"{split}_accuracy_{name}"] = nets.evaluate(
                             networks, averaged, x, y, epoch=epoch, split=split,

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from srbm_jax.config import Spec
+from srbm_jax.run import interrupt
 
 METRICS_NAME = "metrics.jsonl"
 
@@ -84,6 +85,7 @@ class Progress:
                             file=self.stream, dynamic_ncols=True, mininterval=0.5)
 
     def __call__(self, done: int, _total: int | None = None) -> None:
+        interrupt.check()  # a Ctrl-C whose KeyboardInterrupt got lost stops here (`interrupt`)
         if self.bar is not None:
             self.bar.update(done - self.bar.n)
             if done >= self.total:
