@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -332,8 +333,11 @@ def _train_mnist(args, cache, env=None, wait=True):  # noqa: F811
             "--config.checkpoint_every_images=10", *args]
     environment = {**os.environ, "SRBM_JAX_CACHE": str(cache), "JAX_PLATFORMS": "cpu",
                    **(env or {})}
+    # A job started in the background inherits SIGINT ignored (as pytest does when run with
+    # `&`); the child gets the default disposition, as a run started from a terminal has.
     process = subprocess.Popen(argv, cwd=REPO, env=environment, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     if not wait:
         return process
     out, err = process.communicate(timeout=600)

@@ -1,12 +1,12 @@
-"""Ctrl-C that is never lost.
+"""Ctrl-C that is not lost.
 
 Python turns SIGINT into a KeyboardInterrupt raised wherever the main thread happens to be; if
-that is inside a destructor, a weakref callback or a library's broad `except`, the exception is
-printed as "ignored" or swallowed and the run goes on (seen under load: a run with 10^6 epochs
-kept training after Ctrl-C). So the handler that `install` puts in place also records the
-request, and the run driver calls `check` between chunks (`records.Progress`, after each
-checkpoint and evaluation), which raises KeyboardInterrupt again in ordinary code. The
-experiments' `cli.run` catches it, keeps the newest checkpoint and exits with status 130.
+that is inside a destructor or a weakref callback, Python prints it as "ignored" and goes on,
+and a library's broad `except` can swallow it. So the handler that `install` puts in place also
+records the request, and the run driver calls `check` between chunks (`records.Progress`, after
+each checkpoint and evaluation), which raises KeyboardInterrupt again in ordinary code; the
+experiments' `cli.run` catches it, keeps the newest checkpoint and exits with status 130. A
+process that was started with SIGINT ignored (a background job of a shell) keeps ignoring it.
 """
 from __future__ import annotations
 
