@@ -293,6 +293,9 @@ def test_spike_raster_reproduces_a_training_image():
 # ---- real processes -----------------------------------------------------------------------------
 _DRIVER = """
 import json, os, signal, sys
+# A job started in the background inherits SIGINT ignored (as pytest does when run with `&`);
+# give this child the disposition a run started from a terminal has.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from srbm_jax.data import mnist
 mnist.LABEL_COUNTS = {split: tuple(n) for split, n in json.loads(sys.argv[1]).items()}
 sys.argv = ["train_mnist", *sys.argv[2:]]
@@ -333,11 +336,8 @@ def _train_mnist(args, cache, env=None, wait=True):  # noqa: F811
             "--config.checkpoint_every_images=10", *args]
     environment = {**os.environ, "SRBM_JAX_CACHE": str(cache), "JAX_PLATFORMS": "cpu",
                    **(env or {})}
-    # A job started in the background inherits SIGINT ignored (as pytest does when run with
-    # `&`); the child gets the default disposition, as a run started from a terminal has.
     process = subprocess.Popen(argv, cwd=REPO, env=environment, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                               stderr=subprocess.PIPE, text=True)
     if not wait:
         return process
     out, err = process.communicate(timeout=600)
@@ -405,7 +405,6 @@ def test_command_line_errors_are_one_line(tmp_path, cache):  # noqa: F811
 
 
 def test_ctrl_c_keeps_the_checkpoint_and_says_how_to_continue(tmp_path, cache):  # noqa: F811
-    import signal
     import time
     workdir = tmp_path / "interrupted"
     process = _train_mnist([f"--workdir={workdir}", "--config.epochs=1000000"], cache, wait=False)
