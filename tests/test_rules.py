@@ -63,9 +63,10 @@ def test_the_default_rule_counts_open_pulses_at_delayed_events():
 
 @pytest.mark.parametrize("rule, f", [
     (TraceECD(tau_ms=4.0), lambda d: math.exp(-abs(d) / 4.0) if abs(d) <= 20 else 0.0),
-    (ShapedWindow("exponential", a_plus=1.0, a_minus=-0.5, tau_plus_ms=3.0, tau_minus_ms=6.0),
-     lambda d: (math.exp(-d / 3.0) if d >= 0 else -0.5 * math.exp(d / 6.0)) if abs(d) <= 30
-     else 0.0),
+    pytest.param(
+        ShapedWindow("exponential", a_plus=1.0, a_minus=-0.5, tau_plus_ms=3.0, tau_minus_ms=6.0),
+        lambda d: (math.exp(-d / 3.0) if d >= 0 else -0.5 * math.exp(d / 6.0)) if abs(d) <= 30
+        else 0.0, marks=pytest.mark.slow),
     (ShapedWindow("rectangular", a_plus=2.0, a_minus=-1.0, width_ms=3.0),
      lambda d: 2.0 if 0 <= d < 3 else (-1.0 if -3 < d < 0 else 0.0)),
     (ShapedWindow("table", table=(0.1, -0.2, 0.5, 1.0, 0.25)),

@@ -23,7 +23,6 @@ from srbm_jax.run import spec_and_params, training
 from srbm_jax.run.checkpoints import latest_path
 from srbm_jax.updates import LayerParams, OptimizerParams, UpdateLayer
 
-DEVICES = (GpGmLinear(), IdealWeight(), PcmStochastic(), PcmNonlinear(), Bipolar2T1R())
 N_IMAGES = 6
 
 
@@ -55,9 +54,14 @@ def same_leaves(a, b, skip=()):
 
 
 # ---- exact cases --------------------------------------------------------------------------------
-@pytest.mark.parametrize("device, batch", [(device, 1) for device in DEVICES]
-                         + [(GpGmLinear(), 2), (PcmStochastic(), 2)],
-                         ids=lambda value: getattr(value, "name", str(value)))
+SLOW = pytest.mark.slow  # the rest of the device matrix (`make test-slow`)
+
+
+@pytest.mark.parametrize("device, batch", [
+    (GpGmLinear(), 1), (GpGmLinear(), 2), (IdealWeight(), 1), (PcmStochastic(), 1),
+    pytest.param(PcmStochastic(), 2, marks=SLOW), pytest.param(PcmNonlinear(), 1, marks=SLOW),
+    pytest.param(Bipolar2T1R(), 1, marks=SLOW)],
+    ids=lambda value: getattr(value, "name", str(value)))
 def test_sgd_with_rate_one_is_plain_ecd_bit_for_bit(device, batch, images):
     plain = train_small(device, images, batch)
     layered = train_small(UpdateLayer(device=device, optimizer="sgd"), images, batch)
@@ -67,9 +71,12 @@ def test_sgd_with_rate_one_is_plain_ecd_bit_for_bit(device, batch, images):
     assert float(layered.updates) == 2 * N_IMAGES / batch  # one step per phase
 
 
-@pytest.mark.parametrize("device, optimizer", [(device, "adam") for device in DEVICES]
-                         + [(GpGmLinear(), "sgd"), (GpGmLinear(), "momentum")],
-                         ids=lambda value: getattr(value, "name", str(value)))
+@pytest.mark.parametrize("device, optimizer", [
+    (GpGmLinear(), "adam"), (PcmStochastic(), "adam"), (GpGmLinear(), "sgd"),
+    (GpGmLinear(), "momentum"), pytest.param(IdealWeight(), "adam", marks=SLOW),
+    pytest.param(PcmNonlinear(), "adam", marks=SLOW),
+    pytest.param(Bipolar2T1R(), "adam", marks=SLOW)],
+    ids=lambda value: getattr(value, "name", str(value)))
 def test_learning_rate_zero_leaves_the_device_unchanged(device, optimizer, images):
     layer = UpdateLayer(device=device, optimizer=optimizer)
     spec = small_spec(device=layer)
