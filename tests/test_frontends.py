@@ -15,7 +15,7 @@ from srbm_jax import checkpoint, encoding, network
 from srbm_jax.frontends import LowerParams, LowerRbm, PixelCoding, Pooling
 from srbm_jax.run import spec_and_params, training
 from srbm_jax.run.checkpoints import latest_path
-from srbm_jax.run.objects import front_end_section
+from srbm_jax.run.front_end_config import front_end_section
 
 P_ON = np.float32(200.0) * np.float32(1e-3)  # 200 Hz at 1 ms, as float32 computes it
 

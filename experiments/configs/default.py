@@ -28,7 +28,7 @@ import ml_collections
 
 from srbm_jax.rules import rule_section
 from srbm_jax.run import config_for_device
-from srbm_jax.run.objects import config_for_front_end, front_end_section
+from srbm_jax.run.front_end_config import config_for_front_end, front_end_section
 from srbm_jax.updates import optimizer_section
 
 
