@@ -52,6 +52,11 @@ class ImageRecord(NamedTuple):
     conductances: dict
 
 
+# one compiled replay per Spec (a jit wrapper made per call would trace again every time)
+_train_images = jax.jit(train.train_images, static_argnames=("spec", "keep_rasters",
+                                                             "keep_traces"))
+
+
 def _indices(values, size: int, name: str) -> np.ndarray:
     values = np.asarray(values, np.int64).reshape(-1)
     if values.size and (values.min() < 0 or values.max() >= size):
@@ -88,9 +93,8 @@ def record_image(key, device_state, pixels, label, params, spec: Spec, *, visibl
     pixels = pixels / 255.0 if pixels.dtype == np.uint8 else pixels
     pixels = jnp.asarray(pixels, jnp.float32).reshape(1, -1)
     labels = jnp.asarray([label], jnp.int32)
-    after, _, rasters, traces = jax.jit(
-        train.train_images, static_argnames=("spec", "keep_rasters", "keep_traces"))(
-        key[None], device_state, pixels, labels, params, spec, keep_traces=True)
+    after, _, rasters, traces = _train_images(key[None], device_state, pixels, labels, params,
+                                              spec, keep_traces=True)
     visible_raster, hidden_raster = (np.asarray(r[0]) for r in rasters)
     data, _ = training_segments(spec)
     # the state after potentiation: the same counts and key as train_images applied

@@ -214,14 +214,9 @@ class UpdateLayer(Device):
 
     def _step(self, key, state, counts, params):
         """One optimiser step on eCD counts C+ - C- (gradient -pulse_weight * counts)."""
-        if self.write == "analog":
-            # Without pulses the eCD step of one event is the device's nominal weight change
-            # when it has one, else 1 (conductance units per event).
-            unit = self.device.pulse_weight(params.inner)
-            unit = 1.0 if unit is None else unit
-        else:
-            unit = self.device.pulse_weight(params.inner)
-        return self._optimise(key, state, -unit * counts, params)
+        # One event's weight change; a device without pulses (analog write only) counts 1 cu.
+        unit = self.device.pulse_weight(params.inner)
+        return self._optimise(key, state, -(1.0 if unit is None else unit) * counts, params)
 
     def _optimise(self, key, state, gradient, params):
         """u = optax update of `gradient`; write u to the device; update the totals."""
