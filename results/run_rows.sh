@@ -1,5 +1,5 @@
 # The loop the row scripts share (sourced by results/*/run.sh): each row is one
-# `experiments.study` in <out>/<row>, its command saved in command.txt, its output in log.txt.
+# `experiments.study` in <out>/<row>, its command saved in command.txt, its output appended to log.txt (a resumed row keeps its earlier log).
 #   run_rows <out> <ROW array name> <common study args ...> -- <row ...>
 run_rows() {
   local out_root=$1
@@ -19,6 +19,6 @@ run_rows() {
     echo "$cmd" > "$out/command.txt"
     echo "== $name: $cmd"
     # shellcheck disable=SC2086
-    $cmd > "$out/log.txt" 2>&1 && echo "== $name done" || echo "== $name FAILED ($?)"
+    $cmd >> "$out/log.txt" 2>&1 && echo "== $name done" || echo "== $name FAILED ($?)"
   done
 }
