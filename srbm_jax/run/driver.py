@@ -14,6 +14,7 @@ metrics bit for bit as an uninterrupted run.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import time
@@ -40,6 +41,7 @@ from srbm_jax.run.records import (
     read_metrics,
     scaled_progress,
 )
+from srbm_jax.run.tensorboard import BOARD_DIR, MetricsBoard
 from srbm_jax.run.workdir import open_workdir
 
 
@@ -71,7 +73,8 @@ class RunPlan:
     ema_half_life_images / tail_average_epochs: weight averages kept during the run
     (`srbm_jax.run.averaging`), evaluated beside the trained weights; 0 = off.
     shuffle: every epoch presents the training images in its own order (`train.epoch_order`
-    of each network's train key)."""
+    of each network's train key).
+    tensorboard: also write every record to workdir/tensorboard (`srbm_jax.run.tensorboard`)."""
 
     epochs: int
     eval_every: int = 1
@@ -85,6 +88,7 @@ class RunPlan:
     ema_half_life_images: int = 0
     tail_average_epochs: int = 0
     shuffle: bool = False
+    tensorboard: bool = False
 
 
 def plan_from_config(config, images_per_epoch: int) -> RunPlan:
@@ -98,7 +102,7 @@ def plan_from_config(config, images_per_epoch: int) -> RunPlan:
         keep_epoch_checkpoints=config.get("keep_epoch_checkpoints", True),
         ema_half_life_images=config.get("ema_half_life_images", 0),
         tail_average_epochs=config.get("tail_average_epochs", 0),
-        shuffle=config.get("shuffle", False))
+        shuffle=config.get("shuffle", False), tensorboard=config.get("tensorboard", False))
 
 
 _LOGGED = ("validation_accuracy", "test_accuracy", "wall_s", "images_per_s", "eval_images_per_s", "hidden_rate_data",
@@ -142,7 +146,7 @@ def run_networks(networks: nets.Networks, data, plan: RunPlan, workdir, *, resum
     validation_x, validation_y = data[4:6] if len(data) > 4 else (None, None)
     has_validation = validation_y is not None and len(validation_y) > 0
     n_train = len(train_y)
-    with open_workdir(workdir) as workdir:
+    with open_workdir(workdir) as workdir, contextlib.ExitStack() as closing:
         history = CheckpointHistory(workdir, plan.keep_checkpoints, plan.keep_epoch_checkpoints,
                                     log=say)
         metrics_path = workdir / METRICS_NAME
@@ -183,6 +187,11 @@ def run_networks(networks: nets.Networks, data, plan: RunPlan, workdir, *, resum
             metrics_path.write_text("")
         if on_start is not None:
             on_start()
+        board = None
+        if plan.tensorboard:
+            board = MetricsBoard(workdir / BOARD_DIR, networks.labels if networks.stacked
+                                 else None, purge_step=first_epoch * n_train + 1)
+            closing.callback(board.close)
 
         def save(epoch, next_image, wall):
             tree = {"device": states, "stats": stats, **({"averages": carry} if carry else {})}
@@ -241,6 +250,10 @@ def run_networks(networks: nets.Networks, data, plan: RunPlan, workdir, *, resum
                        for index in range(networks.n)]
             for record in records:
                 append_metrics(metrics_path, record)
+            if board is not None:
+                board.write(records, [np.asarray(networks.spec.device.read(
+                    networks.state_of(states, i), networks.params_of(i).device))
+                    for i in range(networks.n)])
             say(_epoch_line(epoch, records, networks))
             if on_epoch is not None:
                 on_epoch(epoch, states, results.get("test", []))

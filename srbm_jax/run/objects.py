@@ -41,7 +41,8 @@ PARAMS_FIELDS = ("spike_rate_hz", "bias_rate_factor", "input_threshold", "membra
 # Fields that change neither the trained weights nor the evaluation results, so a run may resume
 # with other values (e.g. more epochs, another data directory, another checkpoint history).
 RUN_FIELDS = ("epochs", "eval_every", "eval_batch_size", "checkpoint_every_images",
-              "data_source", "data_dir", "keep_checkpoints", "keep_epoch_checkpoints")
+              "data_source", "data_dir", "keep_checkpoints", "keep_epoch_checkpoints",
+              "tensorboard")
 # Fields added after runs were recorded: at these values they are left out of the fingerprint.
 LATER_FIELD_DEFAULTS = {"ema_half_life_images": 0, "tail_average_epochs": 0,
                         "validation_size": 0, "shuffle": False,
@@ -112,6 +113,8 @@ def check_run_fields(config) -> None:
             "would train on-line)", config.batch_size)
     require(isinstance(config.get("shuffle", False), bool), "shuffle", "True or False",
             config.get("shuffle"))
+    require(isinstance(config.get("tensorboard", False), bool), "tensorboard", "True or False",
+            config.get("tensorboard"))
     require(isinstance(config.get("keep_epoch_checkpoints", True), bool),
             "keep_epoch_checkpoints", "True or False", config.get("keep_epoch_checkpoints"))
     require(config.data_source in mnist.SOURCES, "data_source", f"one of {mnist.SOURCES}",
