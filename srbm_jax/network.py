@@ -150,18 +150,27 @@ def synaptic_drive(spikes, weights, chunk: int):
     return total
 
 
-def _lif(state, drive, walk_words, params, spec: Spec):
+def _lif(state, drive, walk_words, params, spec: Spec, record: bool = False):
     return lif_tick(state, drive, walk_words, params, dt_ms=spec.dt_ms,
-                    flips_per_tick=spec.flips_per_tick, bridge_correction=spec.bridge_correction)
+                    flips_per_tick=spec.flips_per_tick, bridge_correction=spec.bridge_correction,
+                    with_parts=record)
 
 
 def _hidden_tick(hidden: LayerState, drive_hidden, walk_words, clamp_words, p_hidden, params,
-                 spec: Spec):
-    """Hidden layer: free neurons by LIF, bias neurons by Bernoulli. Returns (state, spikes [H])."""
-    hidden, free_spikes = _lif(hidden, drive_hidden, walk_words, params, spec)
+                 spec: Spec, record: bool = False):
+    """Hidden layer: free neurons by LIF, bias neurons by Bernoulli. Returns (state, spikes [H]),
+    and with `record` the free neurons' TickParts."""
+    hidden, free_spikes, *parts = _lif(hidden, drive_hidden, walk_words, params, spec, record)
     bias_spikes = srbm_random.bernoulli_from_words(clamp_words[spec.n_hidden:],
                                                    p_hidden[spec.n_hidden:])
-    return hidden, jnp.concatenate([free_spikes, bias_spikes])
+    return (hidden, jnp.concatenate([free_spikes, bias_spikes]), *parts)
+
+
+def _trace(prefix: str, layer: LayerState, parts) -> dict:
+    """The monitored values of one layer after a tick: {prefix_membrane, prefix_drive,
+    prefix_walk}."""
+    return {f"{prefix}_membrane": layer.membrane, f"{prefix}_drive": parts.drive,
+            f"{prefix}_walk": parts.walk}
 
 
 def run_clamped_segment(words: SegmentWords, carry: SegmentCarry, weight, p_visible, p_hidden,
@@ -171,8 +180,9 @@ def run_clamped_segment(words: SegmentWords, carry: SegmentCarry, weight, p_visi
     spike trains, `FrontEnd.emits_raster`).
 
     Returns (carry, visible raster bool [T, V], hidden raster bool [T, H]); with `record`
-    (static; no cost when off) also the free hidden neurons' membrane after every tick, float32
-    [T, n_hidden] (monitors, `srbm_jax.monitors`).
+    (static; no cost when off) also the traces of the free hidden neurons, float32 [T, n_hidden]
+    each: {"hidden_membrane": u after every tick, "hidden_drive": the synaptic input applied in
+    the tick, "hidden_walk": the random walk's displacement in the tick} (`srbm_jax.monitors`).
     """
     visible_raster = srbm_random.bernoulli_from_words(words.visible_clamp, p_visible[None, :])
     if data_raster is not None:
@@ -182,9 +192,9 @@ def run_clamped_segment(words: SegmentWords, carry: SegmentCarry, weight, p_visi
 
     def tick(hidden, inputs):
         drive_hidden, walk_words, clamp_words = inputs
-        hidden, spikes = _hidden_tick(hidden, drive_hidden, walk_words, clamp_words, p_hidden,
-                                      params, spec)
-        return hidden, ((spikes, hidden.membrane) if record else spikes)
+        hidden, spikes, *parts = _hidden_tick(hidden, drive_hidden, walk_words, clamp_words,
+                                              p_hidden, params, spec, record)
+        return hidden, ((spikes, _trace("hidden", hidden, *parts)) if record else spikes)
 
     hidden, outputs = jax.lax.scan(tick, carry.hidden, (drive, words.hidden_walk,
                                                         words.hidden_clamp))
@@ -208,7 +218,8 @@ def segment_rows(weight, spec: Spec, visible_free: tuple[int, int]):
 
 
 def free_tick(carry: SegmentCarry, tick_words: SegmentWords, rows, p_visible, p_hidden, params,
-              spec: Spec, visible_free: tuple[int, int], clamp_within=None, data_spikes=None):
+              spec: Spec, visible_free: tuple[int, int], clamp_within=None, data_spikes=None,
+              record: bool = False):
     """One tick of both layers; visible neurons in [start, stop) free, the others clamped.
 
     carry: a SegmentCarry whose `visible` holds only the free neurons' state ([stop - start], see
@@ -217,7 +228,8 @@ def free_tick(carry: SegmentCarry, tick_words: SegmentWords, rows, p_visible, p_
     neurons of the free range that are clamped to their input spikes after all (pattern
     completion with any mask, `srbm_jax.generative`); data_spikes: None, or bool [n_data], this
     tick's spikes of the (clamped) data neurons from a raster front end. Returns (carry,
-    (visible spikes [V], hidden spikes [H])).
+    (visible spikes [V], hidden spikes [H])), and with `record` (static) the free neurons'
+    traces of the tick ({visible,hidden}_{membrane,drive,walk}, `_trace`).
     """
     start, stop = visible_free
     backward_rows, forward_rows = rows
@@ -229,14 +241,20 @@ def free_tick(carry: SegmentCarry, tick_words: SegmentWords, rows, p_visible, p_
     clamped = srbm_random.bernoulli_from_words(visible_clamp, p_visible)
     if data_spikes is not None:
         clamped = jnp.concatenate([data_spikes, clamped[spec.n_data:]])
-    visible, free_spikes = _lif(carry.visible, drive_visible, visible_walk, params, spec)
+    visible, free_spikes, *visible_parts = _lif(carry.visible, drive_visible, visible_walk,
+                                                params, spec, record)
     if clamp_within is not None:
         free_spikes = jnp.where(clamp_within, clamped[start:stop], free_spikes)
     visible_spikes = jnp.concatenate([clamped[:start], free_spikes, clamped[stop:]])
-    hidden, hidden_spikes = _hidden_tick(carry.hidden, drive_hidden, hidden_walk, hidden_clamp,
-                                         p_hidden, params, spec)
-    return SegmentCarry(visible, hidden, visible_spikes, hidden_spikes), (visible_spikes,
-                                                                          hidden_spikes)
+    hidden, hidden_spikes, *hidden_parts = _hidden_tick(carry.hidden, drive_hidden, hidden_walk,
+                                                        hidden_clamp, p_hidden, params, spec,
+                                                        record)
+    carry = SegmentCarry(visible, hidden, visible_spikes, hidden_spikes)
+    if record:
+        return carry, (visible_spikes, hidden_spikes), {**_trace("visible", visible,
+                                                                 *visible_parts),
+                                                        **_trace("hidden", hidden, *hidden_parts)}
+    return carry, (visible_spikes, hidden_spikes)
 
 
 def free_part(carry: SegmentCarry, visible_free: tuple[int, int]) -> SegmentCarry:
@@ -263,8 +281,9 @@ def run_free_segment(words: SegmentWords, carry: SegmentCarry, weight, p_visible
     `free_tick` with the weights read once); `clamp_within` (bool [stop - start] or None)
     clamps some of them to their input spikes after all, and `data_raster` (bool [T, n_data]
     or None) gives the clamped data neurons' spikes (`free_tick`). With `record` (static; no
-    cost when off) it also returns (membrane of the free visible neurons float32 [T, n_free],
-    membrane of the free hidden neurons [T, n_hidden]) after every tick.
+    cost when off) it also returns the traces of the free neurons after every tick:
+    {visible,hidden}_{membrane,drive,walk}, float32 [T, n_free] and [T, n_hidden]
+    (`run_clamped_segment`).
 
     Returns (carry, visible raster bool [T, V], hidden raster bool [T, H]).
     """
@@ -272,11 +291,10 @@ def run_free_segment(words: SegmentWords, carry: SegmentCarry, weight, p_visible
 
     def tick(carry: SegmentCarry, inputs):
         tick_words, data_spikes = inputs if data_raster is not None else (inputs, None)
-        carry, spikes = free_tick(carry, SegmentWords(*tick_words), rows, p_visible, p_hidden,
-                                  params, spec, visible_free, clamp_within, data_spikes)
-        if record:
-            return carry, (spikes, (carry.visible.membrane, carry.hidden.membrane))
-        return carry, spikes
+        carry, spikes, *traces = free_tick(carry, SegmentWords(*tick_words), rows, p_visible,
+                                           p_hidden, params, spec, visible_free, clamp_within,
+                                           data_spikes, record)
+        return carry, ((spikes, *traces) if record else spikes)
 
     inputs = tuple(words) if data_raster is None else (tuple(words), data_raster)
     free, outputs = jax.lax.scan(tick, free_part(carry, visible_free), inputs)

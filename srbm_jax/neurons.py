@@ -75,8 +75,17 @@ def random_walk(walk_words: jax.Array, active_flips: jax.Array, flips_per_tick: 
     return walk_up * ups - walk_down * (active_flips.astype(jnp.float32) - ups)
 
 
+class TickParts(NamedTuple):
+    """What moved the membrane in one tick (monitors): drive, the synaptic input applied,
+    f * drive (membrane units); walk, the random walk's displacement (membrane units)."""
+
+    drive: jax.Array
+    walk: jax.Array
+
+
 def lif_tick(state: LayerState, drive: jax.Array, walk_words: jax.Array, params, *,
-             dt_ms: float, flips_per_tick: int, bridge_correction: bool = True):
+             dt_ms: float, flips_per_tick: int, bridge_correction: bool = True,
+             with_parts: bool = False):
     """Advance one layer by one tick of dt_ms.
 
     Args:
@@ -85,8 +94,9 @@ def lif_tick(state: LayerState, drive: jax.Array, walk_words: jax.Array, params,
       walk_words: uint32 [n, Spec.walk_words] random words of this tick (coin flips in the low
         bits of the stream, the bridge uniform in the top 24 bits of the last word).
       params: Params (uses membrane_tau_ms, firing_threshold, walk_up, walk_down, refractory_ms).
+      with_parts: (static) also return TickParts(drive, walk) of the tick (monitors).
     Returns:
-      (new LayerState, spikes bool [n]).
+      (new LayerState, spikes bool [n]), and TickParts with `with_parts`.
 
     u1 = u0 exp(-dt/tau) + f drive + walk(f n flips), where f in [0, 1] is the fraction of the
     tick the neuron is not refractory; spike if u1 >= theta or (bridge) uniform < P_cross.
@@ -115,4 +125,7 @@ def lif_tick(state: LayerState, drive: jax.Array, walk_words: jax.Array, params,
     refractory_left = jnp.where(spikes, refractory_after,
                                 jnp.maximum(state.refractory_left - dt_ms, 0.0))
     membrane = jnp.where(spikes, 0.0, end)
+    if with_parts:
+        return LayerState(membrane, refractory_left), spikes, TickParts(active_fraction * drive,
+                                                                        walk)
     return LayerState(membrane, refractory_left), spikes

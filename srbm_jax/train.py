@@ -73,7 +73,7 @@ def front_end_raster(key, pixels, n_ticks: int, params, spec: Spec):
 
 def _data_segment(key, weight, pixels, label, params, spec: Spec, record: bool = False):
     """Data segment of one image with all visible neurons clamped: (carry, visible, hidden),
-    and with `record` the hidden membrane [T, n_hidden]."""
+    and with `record` the hidden neurons' traces (`network.run_clamped_segment`)."""
     data, _ = training_segments(spec)
     words = network.draw_segment_words(key, data.n_ticks, data.visible_free, spec)
     p_visible = encoding.visible_probabilities(pixels, label, params, spec)
@@ -86,7 +86,7 @@ def _data_segment(key, weight, pixels, label, params, spec: Spec, record: bool =
 
 def _model_segment(key, carry, weight, pixels, params, spec: Spec, record: bool = False):
     """Model segment of one image, data and label neurons free: (visible, hidden) rasters, and
-    with `record` (visible membrane [T, n_data + n_label], hidden membrane [T, n_hidden])."""
+    with `record` the free neurons' traces (`network.run_free_segment`)."""
     _, model = training_segments(spec)
     words = network.draw_segment_words(key, model.n_ticks, model.visible_free, spec)
     p_visible = encoding.visible_probabilities(pixels, None, params, spec)
@@ -104,9 +104,11 @@ def train_images(keys, device_state, pixels, labels, params, spec: Spec, keep_ra
       keys: [B] image keys (`image_key`); device_state: the synapse device state (`spec.device`);
       pixels: float32 [B, n_data] in [0, 1]; labels: int32 [B] in 0..9.
       keep_rasters: (static) also return the spike rasters of the whole image.
-      keep_traces: (static) also return the membrane traces (`srbm_jax.monitors`): a dict with
-        hidden_membrane float32 [B, T, n_hidden] and visible_membrane [B, T, n_data + n_label]
-        (0 in the data segment, where those neurons are clamped); implies keep_rasters.
+      keep_traces: (static) also return the neuron traces (`srbm_jax.monitors`): a dict of
+        hidden_{membrane,drive,walk} float32 [B, T, n_hidden] and visible_{membrane,drive,walk}
+        [B, T, n_data + n_label] (0 in the data segment, where those neurons are clamped):
+        u after every tick, the synaptic input and the random walk's displacement in the tick
+        (`network.run_clamped_segment`); implies keep_rasters.
     Returns:
       (device_state, ImageStats with leaves [B]), plus, with keep_rasters, (visible bool
       [B, T, n_visible], hidden bool [B, T, n_hidden_total]) over both segments (T ticks).
@@ -167,12 +169,12 @@ def train_images(keys, device_state, pixels, labels, params, spec: Spec, keep_ra
                    jnp.concatenate([hidden_data, hidden_model], axis=1))
         if not keep_traces:
             return device_state, stats, rasters
-        visible_model_membrane, hidden_model_membrane = model_out[2]
-        traces = {"hidden_membrane": jnp.concatenate([data_out[3], hidden_model_membrane],
-                                                     axis=1),
-                  "visible_membrane": jnp.concatenate(
-                      [jnp.zeros(visible_data.shape[:2] + visible_model_membrane.shape[2:],
-                                 jnp.float32), visible_model_membrane], axis=1)}
+        data_traces, model_traces = data_out[3], model_out[2]
+        traces = {}
+        for name, model_trace in model_traces.items():  # the data segment clamps the visible
+            data_trace = data_traces.get(name, jnp.zeros(visible_data.shape[:2]
+                                                         + model_trace.shape[2:], jnp.float32))
+            traces[name] = jnp.concatenate([data_trace, model_trace], axis=1)
         return device_state, stats, rasters, traces
     return device_state, stats
 

@@ -11,7 +11,12 @@
     plot_image_grid(rows, row_titles, out=None, ...)           completed / generated images
     plot_occlusion(curves, out=None, *, ax=None)               accuracy against the fraction masked
     plot_kl_curves(rows, out=None, *, ax=None)                 sampling fidelity: KL vs samples
-    plot_image_record(record, out=None)                        a monitored image: membranes, weights
+    plot_image_record(record, out=None)                        a monitored image: membranes, walk, windows, weights
+    plot_inference_record(record, spec, out=None)              a monitored test image: raster, label-group counts
+    plot_population_rates(record, spec, out=None)              data / label / hidden rates per phase
+    plot_conductance_histograms(device_state, out=None)        histograms of Gp, Gm (each [V, H] field)
+    plot_weight_change(before, after, spec, out=None)          weights before / after training, difference
+    plot_pixel_histogram(images, threshold, out=None)          pixel values and the input threshold
     plot_calibration(drives, p_on, d0, beta, rms, out=None)    a neuron's activation and its fit
 
 Every plot function returns its `matplotlib.figure.Figure` and writes a file only when it is given
@@ -41,13 +46,21 @@ from srbm_jax.analysis.generative_plots import (
     plot_kl_curves,
     plot_occlusion,
 )
-from srbm_jax.analysis.monitor_plots import plot_image_record
+from srbm_jax.analysis.monitor_plots import (
+    plot_conductance_histograms,
+    plot_image_record,
+    plot_inference_record,
+    plot_pixel_histogram,
+    plot_population_rates,
+    plot_weight_change,
+)
 from srbm_jax.analysis.network_plots import plot_confusion, plot_receptive_fields
 from srbm_jax.analysis.rasters import SpikeRaster, plot_raster, spike_raster
 from srbm_jax.analysis.run_plots import plot_accuracy, plot_device_comparison, plot_study
 
 __all__ = ["DPI", "InlineFigure", "SpikeRaster", "plot_accuracy", "plot_calibration",
-           "plot_confusion", "plot_device_comparison", "plot_image_grid", "plot_image_record",
-           "plot_kl_curves",
-           "plot_occlusion", "plot_raster", "plot_receptive_fields", "plot_study", "read_metrics",
+           "plot_conductance_histograms", "plot_confusion", "plot_device_comparison",
+           "plot_image_grid", "plot_image_record", "plot_inference_record", "plot_kl_curves",
+           "plot_occlusion", "plot_pixel_histogram", "plot_population_rates", "plot_raster",
+           "plot_receptive_fields", "plot_study", "plot_weight_change", "read_metrics",
            "spike_raster"]

@@ -41,6 +41,17 @@ class LearningRule(abc.ABC):
         """(potentiation, depression) of the model segment (gate -1 ticks); the data segment's
         rasters supply the spikes just before it."""
 
+    def tick_changes(self, visible: jax.Array, hidden: jax.Array, rows, cols, spec) -> dict:
+        """Per tick of one whole image (monitors, `srbm_jax.monitors`), for the synapses
+        (rows[s], cols[s]): {"pre_window": [T, S] the visible side of the rule at the synapse's
+        visible neuron (an open STDP pulse, a pre trace), "post_window": [T, S] the hidden side
+        (update events, a post trace), "change": [T, S] the signed change in eCD events that
+        the tick adds (> 0 potentiation)}. visible, hidden: the image's rasters bool [T, n]
+        over both segments. The changes of the data ticks sum to data_counts' (potentiation -
+        depression) and those of the model ticks to model_counts'."""
+        raise NotImplementedError(f"the rule {self.name!r} does not describe its per-tick "
+                                  "changes (LearningRule.tick_changes)")
+
     def validate(self, spec) -> None:
         """ValueError naming config.rule.<field> for settings out of range for this spec."""
         del spec

@@ -63,3 +63,19 @@ class PulseCoincidence(LearningRule):
         opened = jax.vmap(model_open)(visible_data, visible_model)
         _, depression = batched_counts(opened, events, model.gate)
         return jnp.zeros_like(depression), depression
+
+    def tick_changes(self, visible, hidden, rows, cols, spec):
+        data, model = training_segments(spec)
+        width = spec.ticks(spec.pulse_width_ms)
+        opened = plasticity.pulse_open(jnp.asarray(visible), width)  # across the segments
+        hidden = jnp.asarray(hidden)
+        in_data = jnp.arange(hidden.shape[0])[:, None] < data.n_ticks
+        # data-segment spikes schedule their events d_data later (into the model segment too),
+        # model-segment spikes d_model later
+        events = (plasticity.delayed(jnp.where(in_data, hidden, False), data.event_delay)
+                  .astype(jnp.float32)
+                  + plasticity.delayed(jnp.where(in_data, False, hidden), model.event_delay)
+                  .astype(jnp.float32))
+        gate = jnp.asarray(np.concatenate([data.gate, model.gate]), jnp.float32)[:, None]
+        pre, post = opened[:, rows].astype(jnp.float32), events[:, cols]
+        return {"pre_window": pre, "post_window": post, "change": gate * pre * post}

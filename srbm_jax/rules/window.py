@@ -142,6 +142,18 @@ class ShapedWindow(LearningRule):
         return signed_split(change)
 
 
+    def tick_changes(self, visible, hidden, rows, cols, spec):
+        data, model = training_segments(spec)
+        after, before = self.kernel(spec.dt_ms)
+        visible = jnp.asarray(visible)[None]
+        hidden = jnp.asarray(hidden)[None]
+        pre = causal_filter(visible, after)[0][:, rows]
+        post = causal_filter(hidden, np.concatenate([[0.0], before[1:]]))[0][:, cols]
+        gate = jnp.asarray(np.concatenate([data.gate, model.gate]), jnp.float32)[:, None]
+        change = gate * (hidden[0][:, cols] * pre + visible[0][:, rows] * post)
+        return {"pre_window": pre, "post_window": post, "change": change}
+
+
 @dataclasses.dataclass(frozen=True)
 class TraceECD(LearningRule):
     """Neftci et al. 2014's eCD: symmetric exponential pre/post traces of time constant
@@ -167,3 +179,6 @@ class TraceECD(LearningRule):
     def model_counts(self, visible_data, hidden_data, visible_model, hidden_model, spec):
         return self.window().model_counts(visible_data, hidden_data, visible_model, hidden_model,
                                           spec)
+
+    def tick_changes(self, visible, hidden, rows, cols, spec):
+        return self.window().tick_changes(visible, hidden, rows, cols, spec)
