@@ -202,6 +202,35 @@ def run_study(config, axes: dict[str, Sequence[float]], seeds: Sequence[int], da
     return study_records(records, list(axes))
 
 
+def load_study_states(path_or_workdir):
+    """The trained networks of a study checkpoint (a checkpoint file, or a study workdir: its
+    newest checkpoint; a static axis's sub-study is its own workdir, e.g. workdir/n_label=80).
+
+    Returns (spec, stacked params, grid, device states with a leading network axis, metadata);
+    network n has the seed grid["seed"][n] and the swept values grid[field][n]. The
+    checkpoint's own checks (format, SHA-256, tree) apply; a checkpoint that is not a study's
+    raises ValueError."""
+    from srbm_jax import checkpoint
+    from srbm_jax.run.checkpoints import latest_path
+    from srbm_jax.run.objects import load_config
+    from srbm_jax.run.saved_runs import _with_averages
+
+    path = Path(path_or_workdir)
+    if path.is_dir():
+        path = latest_path(path)
+    metadata = checkpoint.read_metadata(path)
+    if "study" not in metadata:
+        raise ValueError(f"{path} is not a study checkpoint (no study fingerprint): use "
+                         "srbm_jax.run.load_run_state for a single run")
+    config = load_config(metadata["config"])
+    spec, params, grid = study_params(config, metadata["axes"], metadata["seeds"])
+    networks = nets.seed_networks(spec, params, grid["seed"])
+    like = {"device": nets.init_states(networks),
+            "stats": nets.stats_like(networks, int(metadata["next_image"]))}
+    tree, metadata = checkpoint.load(path, _with_averages(like, path))
+    return spec, params, grid, tree["device"], metadata
+
+
 def study_records(records: list[dict], fields: list[str]) -> list[dict]:
     """The study's view of the driver's records (evaluated epochs only): epoch, seed, the
     swept values, validation_accuracy (None without a validation split) and its 100 ms value,

@@ -10,6 +10,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import jax
 import numpy as np
 import pytest
 from tiny_runs import TINY_COUNTS, TINY_MODEL, cache, tiny_config, tiny_mnist  # noqa: F401
@@ -17,7 +18,7 @@ from tiny_runs import TINY_COUNTS, TINY_MODEL, cache, tiny_config, tiny_mnist  #
 import srbm_jax
 from experiments.configs import default
 from srbm_jax import analysis, checkpoint, compare, devices, study
-from srbm_jax.run import load_data, spec_and_params, train_and_evaluate
+from srbm_jax.run import load_data, saved_runs, spec_and_params, train_and_evaluate
 from srbm_jax.run.checkpoints import latest_path
 from srbm_jax.run.records import METRICS_NAME, read_metrics
 
@@ -72,6 +73,16 @@ def test_study_network_equals_the_single_run(tmp_path):
     mine = [r for r in records if r["spike_rate_hz"] == 220.0 and r["seed"] == 4]
     assert [r["test_accuracy"] for r in mine] == [
         m["test_accuracy"] for m in read_metrics(tmp_path / "single" / METRICS_NAME)]
+    spec, params, grid, states, _ = study.load_study_states(tmp_path / "study")
+    assert (grid["spike_rate_hz"][3], grid["seed"][3]) == (220.0, 4)
+    assert float(params.spike_rate_hz[3]) == 220.0
+    single, _ = saved_runs.load_run_state(tmp_path / "single", tiny_config(
+        epochs=2, batch_size=2, spike_rate_hz=220.0, seed=4))
+    for mine_leaf, single_leaf in zip(jax.tree_util.tree_leaves(states),
+                                      jax.tree_util.tree_leaves(single), strict=True):
+        np.testing.assert_allclose(np.asarray(mine_leaf)[3], np.asarray(single_leaf), atol=1e-4)
+    with pytest.raises(ValueError, match="is not a study checkpoint"):
+        study.load_study_states(tmp_path / "single")
     table = study.markdown(records, ["spike_rate_hz"])
     assert table.count("\n") == 6 and "| 220 | 2 |" in table
     analysis.plot_study(records, ["spike_rate_hz"], tmp_path / "study.png")
@@ -293,6 +304,17 @@ def test_study_entry_point_writes_its_outputs(tmp_path, cache):  # noqa: F811
     for name in ("study.jsonl", "study.md", "study.png", "config.json", METRICS_NAME):
         assert (tmp_path / name).exists(), name
     assert "| 0.02 | 2 |" in (tmp_path / "study.md").read_text()
+    # early-decision inference of the study's trained networks (experiments/early_decision.py)
+    done = _run(_ENTRY.format(module="early_decision"),
+                [f"--workdir={tmp_path}", "--split=test", "--images=10", "--margins=2",
+                 "--batch_size=5", f"--out={tmp_path / 'early.jsonl'}"], cache)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [json.loads(line) for line in (tmp_path / "early.jsonl").read_text().splitlines()]
+    assert [(line["device.set_step"], line["seed"], line["rule"]) for line in lines] == [
+        (step, seed, rule) for step in (0.01, 0.02) for seed in (1, 2)
+        for rule in ("fixed", "margin=2,min_ms=10")]
+    assert all(0 <= line["accuracy"] <= 1 and line["mean_decision_ms"] <= 10 for line in lines)
+    assert "| margin=2,min_ms=10 |" in done.stdout
 
 
 def test_compare_devices_entry_point_variants_rows_and_rerun(tmp_path, cache):  # noqa: F811

@@ -1,0 +1,125 @@
+"""Early-decision inference of trained networks against fixed-time inference.
+
+  python -m experiments.early_decision --workdir=<run or study dir> --margins=2,4,6,8 --min_ms=10
+  python -m experiments.early_decision --workdir=<run> --split=test --margins=6   # report only
+
+Reads a train_mnist run (one network) or a study (every network of its newest checkpoint),
+evaluates the first `images` images of the split (validation by default, where a rule is
+chosen) with the fixed presentation of --inference_ms (default: the run's config) and with each
+early-decision rule (`srbm_jax.decision`: stop when the leading label group leads by `margin`
+spikes after `min_ms`), and prints one JSON line per network and rule (accuracy, mean decision
+time, the fraction of ticks the batches computed, images/s), then a table of mean +- sd over
+the networks. --out writes the lines to a file as well.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import jax
+import numpy as np
+from absl import flags
+
+import srbm_jax
+from experiments import cli
+from srbm_jax import run, study
+from srbm_jax.checkpoint import read_metadata
+from srbm_jax.decision import EarlyDecision, evaluate_early
+from srbm_jax.files import atomic_write
+from srbm_jax.run.checkpoints import latest_path
+from srbm_jax.run.objects import load_config
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("workdir", None, "A train_mnist run or a study directory.", required=True)
+flags.DEFINE_enum("split", "validation", ["validation", "test"],
+                  "Images to evaluate: validation (to choose) or test (to report).")
+flags.DEFINE_integer("images", 1000, "First N images of the split.")
+flags.DEFINE_list("margins", ["2", "4", "6", "8"], "Early-decision margins (spikes).")
+flags.DEFINE_float("min_ms", 10.0, "Shortest presentation of an early decision (ms).")
+flags.DEFINE_float("inference_ms", None, "Presentation time (the fixed one, and the longest "
+                   "early one); default: the run's config.inference_ms.")
+flags.DEFINE_integer("batch_size", 50, "Images run side by side.")
+flags.DEFINE_integer("seed", 5, "Evaluation key.")
+flags.DEFINE_string("out", "", "Also write the JSON lines to this file.")
+
+
+def load_networks(workdir: Path, inference_ms: float | None):
+    """[(label dict, spec, params, state)] of a run or a study workdir, and the config."""
+    metadata = read_metadata(latest_path(workdir))
+    if "study" in metadata:
+        spec, params, grid, states, metadata = study.load_study_states(workdir)
+        config = load_config(metadata["config"])
+        fields = [f for f in grid if f != "seed"]
+        networks = [({"seed": int(grid["seed"][n]), **{f: float(grid[f][n]) for f in fields}},
+                     jax.tree_util.tree_map(lambda leaf, n=n: leaf[n], params),
+                     jax.tree_util.tree_map(lambda leaf, n=n: jax.numpy.asarray(leaf[n]), states))
+                    for n in range(len(grid["seed"]))]
+    else:
+        config = run.load_run_config(workdir)
+        state, metadata = run.load_run_state(workdir, config)
+        spec, params = run.spec_and_params(config)
+        networks = [({"seed": int(config.seed)}, params, state)]
+    if inference_ms is not None:
+        spec = spec.replace(inference_ms=float(inference_ms))
+    return [(label, spec, p, s) for label, p, s in networks], config, metadata
+
+
+def main(argv):
+    del argv
+    workdir = Path(FLAGS.workdir)
+    margins = [float(m) for m in FLAGS.margins]
+    networks, config, metadata = load_networks(workdir, FLAGS.inference_ms)
+    data = run.load_data(config, verbose=False)
+    images, labels = ((data.validation_x, data.validation_y) if FLAGS.split == "validation"
+                      else (data.test_x, data.test_y))
+    if len(labels) == 0:
+        raise ValueError(f"--split={FLAGS.split}: the run has no such images")
+    if FLAGS.images < 1:
+        raise ValueError(f"--images={FLAGS.images} is out of range: allowed an integer >= 1")
+    images, labels = images[:FLAGS.images], labels[:FLAGS.images]
+    key = jax.random.key(FLAGS.seed)
+    lines = []
+    for label, spec, params, state in networks:
+        common = {**label, "epoch": metadata["epoch"], "split": FLAGS.split,
+                  "images": len(labels), "inference_ms": spec.inference_ms}
+        t0 = time.perf_counter()
+        fixed = srbm_jax.evaluate(key, state, images, labels, params, spec,
+                                  batch_size=FLAGS.batch_size)
+        wall = time.perf_counter() - t0
+        lines.append({**common, "rule": "fixed", "accuracy": fixed["accuracy"],
+                      "mean_decision_ms": spec.inference_ms, "ticks_run_fraction": 1.0,
+                      "images_per_s": len(labels) / wall})
+        for margin in margins:
+            rule = EarlyDecision(margin=margin, min_ms=FLAGS.min_ms)
+            t0 = time.perf_counter()
+            early = evaluate_early(key, state, images, labels, params, spec, rule,
+                                   batch_size=FLAGS.batch_size)
+            wall = time.perf_counter() - t0
+            lines.append({**common, "rule": f"margin={margin:g},min_ms={FLAGS.min_ms:g}",
+                          "accuracy": early["accuracy"],
+                          "mean_decision_ms": early["mean_decision_ms"],
+                          "ticks_run_fraction": early["ticks_run_fraction"],
+                          "decided_fraction": early["decided_fraction"],
+                          "images_per_s": len(labels) / wall})
+        for line in lines[-(len(margins) + 1):]:
+            print(json.dumps(line), flush=True)
+    if FLAGS.out:
+        with atomic_write(FLAGS.out, "w") as handle:
+            handle.write("".join(json.dumps(line) + "\n" for line in lines))
+    print(f"\n{FLAGS.split}, {len(labels)} images, {len(networks)} networks (mean +- sd):")
+    print("| rule | accuracy (%) | mean decision (ms) | ticks computed | images/s |")
+    print("|---|---|---|---|---|")
+    for name in dict.fromkeys(line["rule"] for line in lines):
+        rows = [line for line in lines if line["rule"] == name]
+
+        def stat(field, scale=1.0, rows=rows):
+            values = scale * np.asarray([r[field] for r in rows], np.float64)
+            sd = values.std(ddof=1) if len(values) > 1 else 0.0
+            return f"{values.mean():.2f} +- {sd:.2f}"
+        print(f"| {name} | {stat('accuracy', 100)} | {stat('mean_decision_ms')} | "
+              f"{stat('ticks_run_fraction')} | {stat('images_per_s')} |")
+
+
+if __name__ == "__main__":
+    cli.run(main)
