@@ -17,13 +17,15 @@ lead is a random walk; a lead of `margin` spikes bounds the chance that the orde
 latency and the number of ticks simulated (the energy figure of a hardware reader) are reported
 beside the accuracy.
 
-Batches: the B images of a batch run side by side (`vmap`, the same random words as the fixed
-path) in a `lax.while_loop` over ticks that ends as soon as every image of the batch has
-decided; a decided image's counts are frozen. Its ticks after the decision are still computed
-in the vectorised batch (on a CPU or GPU the batch costs what its slowest image costs), so
-`ticks_run` (what the batch computed) is reported beside the mean decision time (what a
-per-image device would spend). `margin` and `min_ms` are traced: one compiled program serves a
-sweep of rules.
+Streaming: the images run in `slots` lanes side by side (`vmap`, dense drives as in a batch of
+`infer`), in one `lax.while_loop` over ticks; when an image decides (or reaches the end), its lane
+writes its result and takes the next image of the data set at once, so the lanes keep computing
+undecided images only and the work follows the mean decision time, not the slowest image of a
+batch. Every image gets the random words the fixed path draws for it (tick t's words drawn when
+it runs, `random.hash_words_row`; the hash source), so an image's spikes are those of
+`infer.evaluate` with the same key and batch_size = slots. `ticks_run_fraction` reports the
+work against fixed-time inference (lane-ticks computed / (N x T)). `margin` and `min_ms` are
+traced: one compiled program serves a sweep of rules.
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from srbm_jax import encoding, network, train
+from srbm_jax import random as srbm_random
 from srbm_jax.checks import check_data_set, check_int_argument
 from srbm_jax.config import Spec, validate
 from srbm_jax.schedule import inference_segment
@@ -66,62 +69,90 @@ def settled(counts, tick, margin, min_ticks):
     return (top_two[..., 0] - top_two[..., 1] >= margin) & (tick >= min_ticks)
 
 
-@functools.partial(jax.jit, static_argnames=("spec",))
-def decide_batch(key, device_state, pixels, indices, params, spec: Spec, margin, min_ms):
-    """Early-decision inference of a batch: pixels [B, n_data] float in [0, 1], indices [B]
-    (image positions, keys fold_in(key, index) as in `infer.label_counts_batch`).
+def _segment_key_words(key, spec: Spec):
+    """The hash key words of the four word streams of a segment (`network.draw_segment_words`
+    splits the image key in four), uint32 [4, 2]."""
+    return jax.vmap(srbm_random.hash_key_words)(jax.random.split(key, 4))
 
-    Returns (counts float32 [B, 10] up to each image's decision, decision_ticks int32 [B]
-    (1-based tick of the decision; T when it never settled), decided bool [B] (settled by the
-    rule), ticks_run: the ticks the batch computed)."""
+
+def _tick_words(key_words, tick, visible_free, spec: Spec) -> network.SegmentWords:
+    """The words `network.draw_segment_words` gives tick `tick` of a segment."""
+    n_free = visible_free[1] - visible_free[0]
+    shapes = ((spec.n_visible,), (n_free, spec.walk_words), (spec.n_hidden_total,),
+              (spec.n_hidden, spec.walk_words))
+    return network.SegmentWords(*(srbm_random.hash_words_row(key_words[i], shape, tick)
+                                  for i, shape in enumerate(shapes)))
+
+
+@functools.partial(jax.jit, static_argnames=("spec", "slots"))
+def stream_decisions(key, device_state, pixels, first_index, params, spec: Spec, margin, min_ms,
+                     slots: int):
+    """Early-decision inference of N images streamed through `slots` lanes (module docstring).
+
+    pixels: [N, n_data] float in [0, 1]; image n has the key fold_in(key, first_index + n), as
+    in `infer.label_counts_batch`. Returns (counts float32 [N, 10] up to each decision,
+    decision_ticks int32 [N] (1-based; T when the rule never held), decided bool [N] (settled
+    by the rule), lane_ticks: ticks x lanes computed)."""
+    if spec.random_source != "hash":
+        raise ValueError(f"Spec.random_source = {spec.random_source!r}: early decisions draw "
+                         "each tick's words when it runs, which needs 'hash'")
     weight = spec.device.read(device_state, params.device)
-    if pixels.shape[0] > 1:  # as infer.label_counts_batch: dense drives in a batch
+    if slots > 1:  # as infer.label_counts_batch: dense drives for images side by side
         spec = spec.replace(drive_chunk=0)
     segment = inference_segment(spec)
     n_ticks, visible_free = segment.n_ticks, segment.visible_free
-    keys = jax.vmap(lambda index: jax.random.fold_in(key, index))(indices)
+    n_images = pixels.shape[0]
+    keys = jax.vmap(lambda n: jax.random.fold_in(key, first_index + n))(jnp.arange(n_images))
+    key_words = jax.vmap(_segment_key_words, in_axes=(0, None))(keys, spec)
+    p_visible = jax.vmap(lambda image: encoding.visible_probabilities(image, None, params,
+                                                                      spec))(pixels)
+    rasters = (jax.vmap(lambda k, image: train.front_end_raster(k, image, n_ticks, params,
+                                                                spec))(keys, pixels)
+               if spec.front_end.emits_raster else None)
     p_hidden = encoding.hidden_probabilities(params, spec)
     rows = network.segment_rows(weight, spec, visible_free)
-
-    def prepare(key, image):
-        words = network.draw_segment_words(key, n_ticks, visible_free, spec)
-        p_visible = encoding.visible_probabilities(image, None, params, spec)
-        raster = train.front_end_raster(key, image, n_ticks, params, spec)
-        return words, p_visible, raster
-
-    words, p_visible, rasters = jax.vmap(prepare)(keys, pixels)
-    batch = pixels.shape[0]
-    carry = jax.vmap(lambda _: network.free_part(network.init_carry(spec), visible_free))(
-        jnp.arange(batch))
+    rest = network.free_part(network.init_carry(spec), visible_free)
     min_ticks = jnp.ceil(min_ms / spec.dt_ms - 1e-6)
+    lanes = jnp.arange(slots)
 
-    def one_tick(carry, tick_words, p_visible, data_spikes):
-        carry, (visible, _) = network.free_tick(carry, network.SegmentWords(*tick_words), rows,
-                                                p_visible, p_hidden, params, spec, visible_free,
-                                                None, data_spikes)
+    def one_tick(carry, image, tick):
+        data_spikes = None if rasters is None else rasters[image, tick]
+        carry, (visible, _) = network.free_tick(
+            carry, _tick_words(key_words[image], tick, visible_free, spec), rows,
+            p_visible[image], p_hidden, params, spec, visible_free, None, data_spikes)
         labels = visible[spec.label_slice].astype(jnp.float32)
         return carry, labels.reshape(10, spec.labels_per_class).sum(axis=1)
 
     def body(state):
-        tick, carry, counts, decided, decision = state
-        tick_words = tuple(jax.lax.dynamic_index_in_dim(w, tick, axis=1, keepdims=False)
-                           for w in words)
-        data_spikes = None if rasters is None else jax.lax.dynamic_index_in_dim(
-            rasters, tick, axis=1, keepdims=False)
-        carry, new = jax.vmap(one_tick)(carry, tick_words, p_visible, data_spikes)
-        counts = counts + jnp.where(decided[:, None], 0.0, new)
-        now = ~decided & settled(counts, tick + 1, margin, min_ticks)
-        decision = jnp.where(now, tick + 1, decision)
-        return tick + 1, carry, counts, decided | now, decision
+        image, tick, carry, counts, waiting, out, lane_ticks = state
+        active = image < n_images
+        safe = jnp.minimum(image, n_images - 1)
+        carry, new = jax.vmap(one_tick)(carry, safe, tick)
+        counts, tick = counts + new, tick + 1
+        by_rule = settled(counts, tick, margin, min_ticks)
+        done = active & (by_rule | (tick >= n_ticks))
+        row = jnp.where(done, image, n_images)  # row n_images collects the lanes not done
+        out = (out[0].at[row].set(counts), out[1].at[row].set(tick),
+               out[2].at[row].set(by_rule))
+        # the k-th lane done in this tick takes image waiting + k (none left: the lane empties)
+        image = jnp.where(done, jnp.minimum(waiting + jnp.cumsum(done) - 1, n_images), image)
+        waiting = waiting + jnp.sum(done)
+        carry = jax.tree_util.tree_map(
+            lambda c, r: jnp.where(done.reshape((slots,) + (1,) * (c.ndim - 1)), r, c), carry,
+            jax.tree_util.tree_map(lambda r: jnp.broadcast_to(r, (slots,) + r.shape), rest))
+        counts = jnp.where(done[:, None], 0.0, counts)
+        tick = jnp.where(done, 0, tick)
+        return image, tick, carry, counts, waiting, out, lane_ticks + jnp.sum(active)
 
-    def cond(state):
-        tick, _, _, decided, _ = state
-        return (tick < n_ticks) & ~jnp.all(decided)
-
-    start = (jnp.int32(0), carry, jnp.zeros((batch, 10), jnp.float32),
-             jnp.zeros((batch,), bool), jnp.full((batch,), n_ticks, jnp.int32))
-    ticks_run, _, counts, decided, decision = jax.lax.while_loop(cond, body, start)
-    return counts, decision, decided, ticks_run
+    start = (jnp.where(lanes < n_images, lanes, n_images), jnp.zeros((slots,), jnp.int32),
+             jax.tree_util.tree_map(lambda r: jnp.broadcast_to(r, (slots,) + r.shape), rest),
+             jnp.zeros((slots, 10), jnp.float32), jnp.minimum(jnp.int32(slots), n_images),
+             (jnp.zeros((n_images + 1, 10), jnp.float32),
+              jnp.zeros((n_images + 1,), jnp.int32), jnp.zeros((n_images + 1,), bool)),
+             jnp.int32(0))
+    state = jax.lax.while_loop(lambda state: jnp.any(state[0] < n_images), body, start)
+    counts, ticks, decided = (x[:n_images] for x in state[5])
+    return counts, ticks, decided, state[6]
 
 
 DEFAULT_RULE = EarlyDecision()
@@ -129,37 +160,35 @@ DEFAULT_RULE = EarlyDecision()
 
 def evaluate_early(key, device_state, pixels, labels, params, spec: Spec,
                    rule: EarlyDecision = DEFAULT_RULE, *, batch_size: int = 250,
-                   progress: Callable[[int, int], None] | None = None) -> dict:
+                   chunk: int = 2000, progress: Callable[[int, int], None] | None = None) -> dict:
     """Classify a data set with early decisions (module docstring).
 
-    Args: as `infer.evaluate` (the same key gives the same spikes), plus rule: EarlyDecision.
+    Args: as `infer.evaluate` (the same key gives the same spikes), plus rule: EarlyDecision;
+      batch_size: the lanes (images side by side); chunk: images per compiled call (the
+      progress step).
     Returns:
       dict(accuracy, predictions [N], counts [N, 10] up to each decision, decision_ms [N],
-      mean_decision_ms, ticks_run_fraction: ticks the batches computed / (batches x T),
-      decided_fraction: images that settled before the end). accuracy is NaN without labels.
+      mean_decision_ms, ticks_run_fraction: lane-ticks computed / (N x T), the work against
+      fixed-time inference, decided_fraction: images the rule settled before the end).
+      accuracy is NaN without labels.
     """
     check_int_argument(batch_size, "batch_size", 1)
+    check_int_argument(chunk, "chunk", 1)
     check_rule(rule)
     validate(spec, params)
     images, labels = check_data_set(pixels, labels, spec)
     n_ticks = inference_segment(spec).n_ticks
     total = images.shape[0]
-    counts, ticks, decided, batches_run = [], [], [], []
-    for begin in range(0, total, batch_size):
-        end = min(begin + batch_size, total)
-        batch = encoding.to_pixels(images[begin:end])
-        size = end - begin
-        # pad the last batch with copies of its first image (one compiled shape; a copy decides
-        # when its original does, so padding never keeps the loop running longer)
-        batch = np.concatenate([batch, np.repeat(batch[:1], batch_size - size, axis=0)])
-        indices = np.arange(begin, begin + batch_size, dtype=np.int32)
-        indices[size:] = begin
-        out = decide_batch(key, device_state, jnp.asarray(batch), jnp.asarray(indices), params,
-                           spec, jnp.float32(rule.margin), jnp.float32(rule.min_ms))
-        counts.append(np.asarray(out[0])[:size])
-        ticks.append(np.asarray(out[1])[:size])
-        decided.append(np.asarray(out[2])[:size])
-        batches_run.append(int(out[3]))
+    counts, ticks, decided, lane_ticks = [], [], [], 0
+    for begin in range(0, total, chunk):
+        end = min(begin + chunk, total)
+        out = stream_decisions(key, device_state, jnp.asarray(encoding.to_pixels(
+            images[begin:end])), jnp.int32(begin), params, spec, jnp.float32(rule.margin),
+            jnp.float32(rule.min_ms), slots=min(batch_size, end - begin))
+        counts.append(np.asarray(out[0]))
+        ticks.append(np.asarray(out[1]))
+        decided.append(np.asarray(out[2]))
+        lane_ticks += int(out[3])
         if progress is not None:
             progress(end, total)
     counts, ticks, decided = (np.concatenate(x) for x in (counts, ticks, decided))
@@ -168,5 +197,5 @@ def evaluate_early(key, device_state, pixels, labels, params, spec: Spec,
     decision_ms = ticks * spec.dt_ms
     return {"accuracy": accuracy, "predictions": predictions, "counts": counts,
             "decision_ms": decision_ms, "mean_decision_ms": float(np.mean(decision_ms)),
-            "ticks_run_fraction": float(np.sum(batches_run)) / (len(batches_run) * n_ticks),
+            "ticks_run_fraction": lane_ticks / (total * n_ticks),
             "decided_fraction": float(np.mean(decided))}

@@ -42,10 +42,29 @@ def words(key: jax.Array, shape: tuple[int, ...], source: str = "hash") -> jax.A
         return jax.random.bits(key, shape, jnp.uint32)
     if source != "hash":
         raise ValueError(f"random_source = {source!r} is out of range: allowed 'hash' or 'threefry'")
-    key_words = jax.random.bits(key, (2,), jnp.uint32)
     size = int(np.prod(shape)) if shape else 1
     counter = jax.lax.iota(jnp.uint32, size).reshape(shape)
+    return _hash_words(hash_key_words(key), counter)
+
+
+def hash_key_words(key: jax.Array) -> jax.Array:
+    """The hash source's two key words (k1, k2), uint32 [2]: one threefry call on `key`."""
+    return jax.random.bits(key, (2,), jnp.uint32)
+
+
+def _hash_words(key_words: jax.Array, counter: jax.Array) -> jax.Array:
     return lowbias32((counter ^ key_words[1]) * _GOLDEN + key_words[0])
+
+
+def hash_words_row(key_words: jax.Array, row_shape: tuple[int, ...], row) -> jax.Array:
+    """Row `row` (traced int) of `words(key, (n,) + row_shape, "hash")`, from the key's
+    `hash_key_words`, without drawing the other rows: counters row * R .. row * R + R - 1,
+    R = prod(row_shape). Lets a tick's words be drawn when the tick runs (a while loop over
+    ticks, `srbm_jax.decision`) with the words the whole-segment draw gives."""
+    size = int(np.prod(row_shape)) if row_shape else 1
+    start = jnp.asarray(row).astype(jnp.uint32) * jnp.uint32(size)
+    counter = (start + jax.lax.iota(jnp.uint32, size)).reshape(row_shape)
+    return _hash_words(key_words, counter)
 
 
 def bernoulli_from_words(word: jax.Array, probability: jax.Array) -> jax.Array:

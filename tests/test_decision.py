@@ -59,6 +59,14 @@ def test_each_image_stops_at_the_first_settled_tick(trained):
         assert early["predictions"][n] == np.argmax(running[tick - 1])
     assert 0 < early["decided_fraction"] <= 1
     assert early["mean_decision_ms"] == pytest.approx(np.mean(early["decision_ms"]))
+    # the lanes computed each image's ticks up to its decision and nothing else
+    assert early["ticks_run_fraction"] == pytest.approx(early["mean_decision_ms"]
+                                                        / spec.inference_ms)
+    # lanes are refilled as images decide: with 3 lanes the same images decide identically
+    streamed = evaluate_early(key, state, images, labels, params, spec, rule, batch_size=3,
+                              chunk=7)
+    np.testing.assert_array_equal(streamed["decision_ms"], early["decision_ms"])
+    np.testing.assert_array_equal(streamed["predictions"], early["predictions"])
 
 
 def test_settled_is_the_lead_of_the_top_two():

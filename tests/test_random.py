@@ -171,3 +171,14 @@ def test_normal_is_a_function_of_the_key():
     np.testing.assert_array_equal(a, srbm_random.normal(jax.random.key(3), (5, 7)))
     assert not np.allclose(a, srbm_random.normal(jax.random.key(4), (5, 7)))
     assert a.shape == (5, 7) and a.dtype == jnp.float32
+
+
+def test_a_row_drawn_alone_is_the_row_of_the_whole_draw():
+    key = jax.random.key(11)
+    whole = srbm_random.words(key, (7, 5, 3))
+    key_words = srbm_random.hash_key_words(key)
+    for row in range(7):
+        np.testing.assert_array_equal(srbm_random.hash_words_row(key_words, (5, 3), row),
+                                      whole[row])
+    jitted = jax.jit(srbm_random.hash_words_row, static_argnums=1)
+    np.testing.assert_array_equal(jitted(key_words, (5, 3), jnp.int32(6)), whole[6])
