@@ -23,12 +23,10 @@ from absl import flags
 
 import srbm_jax
 from experiments import cli
-from srbm_jax import run, study
-from srbm_jax.checkpoint import read_metadata
+from srbm_jax import run
 from srbm_jax.decision import EarlyDecision, evaluate_early
 from srbm_jax.files import atomic_write
-from srbm_jax.run.checkpoints import latest_path
-from srbm_jax.run.objects import load_config
+from srbm_jax.run import saved_runs
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "A train_mnist run or a study directory.", required=True)
@@ -56,32 +54,11 @@ def timed(function, *args, **kwargs):
     return result, min(walls)
 
 
-def load_networks(workdir: Path, inference_ms: float | None):
-    """[(label dict, spec, params, state)] of a run or a study workdir, and the config."""
-    metadata = read_metadata(latest_path(workdir))
-    if "study" in metadata:
-        spec, params, grid, states, metadata = study.load_study_states(workdir)
-        config = load_config(metadata["config"])
-        fields = [f for f in grid if f != "seed"]
-        networks = [({"seed": int(grid["seed"][n]), **{f: float(grid[f][n]) for f in fields}},
-                     jax.tree_util.tree_map(lambda leaf, n=n: leaf[n], params),
-                     jax.tree_util.tree_map(lambda leaf, n=n: jax.numpy.asarray(leaf[n]), states))
-                    for n in range(len(grid["seed"]))]
-    else:
-        config = run.load_run_config(workdir)
-        state, metadata = run.load_run_state(workdir, config)
-        spec, params = run.spec_and_params(config)
-        networks = [({"seed": int(config.seed)}, params, state)]
-    if inference_ms is not None:
-        spec = spec.replace(inference_ms=float(inference_ms))
-    return [(label, spec, p, s) for label, p, s in networks], config, metadata
-
-
 def main(argv):
     del argv
     workdir = Path(FLAGS.workdir)
     margins = [float(m) for m in FLAGS.margins]
-    networks, config, metadata = load_networks(workdir, FLAGS.inference_ms)
+    networks, config, metadata = saved_runs.load_trained_networks(workdir, FLAGS.inference_ms)
     data = run.load_data(config, verbose=False)
     images, labels = ((data.validation_x, data.validation_y) if FLAGS.split == "validation"
                       else (data.test_x, data.test_y))

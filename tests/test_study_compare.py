@@ -315,6 +315,19 @@ def test_study_entry_point_writes_its_outputs(tmp_path, cache):  # noqa: F811
         for rule in ("fixed", "margin=2,min_ms=10")]
     assert all(0 <= line["accuracy"] <= 1 and line["mean_decision_ms"] <= 10 for line in lines)
     assert "| margin=2,min_ms=10 |" in done.stdout
+    # the throughput benchmark on the trained weights of a study's network, real (tiny) data
+    done = _run("sys.argv = ['bench', *sys.argv[1:]]\nfrom absl import app\n"
+                "from benchmarks import throughput\napp.run(throughput.main)",
+                [f"--checkpoint={tmp_path}", "--network=1", "--modes=online,inference,early",
+                 "--images=4", "--test_images=8", "--inference_batch=4", "--window_s=0.05",
+                 "--repeats=3"], cache)
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert [r["mode"] for r in found] == ["online", "inference", "early"]
+    for record in found:
+        assert len(record["windows"]) == 3 and record["source"].startswith("checkpoint")
+        assert record["images_per_s_min"] <= record["images_per_s"] <= record["images_per_s_max"]
+    assert 0 <= found[1]["accuracy"] <= 1 and 0 < found[2]["ticks_run_fraction"] <= 1
 
 
 def test_compare_devices_entry_point_variants_rows_and_rerun(tmp_path, cache):  # noqa: F811

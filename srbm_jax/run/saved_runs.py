@@ -51,6 +51,33 @@ def load_run_state(path_or_workdir, config) -> tuple[Any, dict]:
     return jax.tree_util.tree_map(jax.numpy.asarray, tree["device"]), metadata
 
 
+def load_trained_networks(workdir, inference_ms: float | None = None):
+    """The trained networks of a run or a study workdir (its newest checkpoint), one entry per
+    network: [(labels {"seed": ..., swept field: value}, spec, params, device state)], and the
+    config and the checkpoint's metadata. inference_ms: a presentation time for the specs
+    (None: the run's own)."""
+    from srbm_jax import study  # study builds on this package
+
+    workdir = Path(workdir)
+    metadata = checkpoint.read_metadata(latest_path(workdir))
+    if "study" in metadata:
+        spec, params, grid, states, metadata = study.load_study_states(workdir)
+        config = load_config(metadata["config"])
+        fields = [f for f in grid if f != "seed"]
+        networks = [({"seed": int(grid["seed"][n]), **{f: float(grid[f][n]) for f in fields}},
+                     jax.tree_util.tree_map(lambda leaf, n=n: leaf[n], params),
+                     jax.tree_util.tree_map(lambda leaf, n=n: jax.numpy.asarray(leaf[n]), states))
+                    for n in range(len(grid["seed"]))]
+    else:
+        config = load_run_config(workdir)
+        state, metadata = load_run_state(workdir, config)
+        spec, params = spec_and_params(config)
+        networks = [({"seed": int(config.seed)}, params, state)]
+    if inference_ms is not None:
+        spec = spec.replace(inference_ms=float(inference_ms))
+    return [(labels, spec, p, s) for labels, p, s in networks], config, metadata
+
+
 def _with_averages(like: dict, path: Path) -> dict:
     """`like` extended by the averages a checkpoint holds (they are not needed here, but the
     tree must match)."""
