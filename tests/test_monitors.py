@@ -110,8 +110,8 @@ def test_a_clamped_neuron_spikes_as_its_input_says():
     np.testing.assert_array_equal(record.hidden_spikes, raster.hidden)
 
 
-@pytest.mark.parametrize("rule", [srbm_jax.rules.PulseCoincidence(), srbm_jax.rules.TraceECD()],
-                         ids=lambda rule: rule.name)
+@pytest.mark.parametrize("rule", [srbm_jax.rules.PulseCoincidence(), pytest.param(
+    srbm_jax.rules.TraceECD(), marks=pytest.mark.slow)], ids=lambda rule: rule.name)
 def test_the_per_tick_changes_add_up_to_the_rule_counts(rule):
     spec = small_spec(rule=rule)
     params = srbm_jax.default_params(spec)
