@@ -21,8 +21,12 @@ declare -A SWEEP=(
   [hidden_neurons]="--sweep=n_hidden=500,824,888"
   [walk_step]="--sweep=walk_up+walk_down=0.04,0.05,0.051,0.06,0.07"
   [set_reset_step]="--sweep=device.set_step+device.reset_step=0.005,0.009,0.01,0.02"
+  # the label-neuron mechanism (RESULTS 11): 80 label neurons whose clamped group fires at half
+  # the rate give the hidden layer the label drive of 40 at the full rate
+  [label_drive]="--config.n_label=80 --sweep=label_rate_factor=0.5"
 )
-ORDER=(pixel_threshold spike_rate init_sigma label_neurons hidden_neurons walk_step set_reset_step)
+ORDER=(pixel_threshold spike_rate init_sigma label_neurons label_drive hidden_neurons walk_step
+       set_reset_step)
 # shellcheck source=../run_rows.sh
 source results/run_rows.sh
 run_rows results/studies SWEEP "${COMMON[@]}" -- "${@:-${ORDER[@]}}"
