@@ -6,7 +6,7 @@ WORKDIR ?= runs/default
 CONFIG ?= experiments/configs/default.py
 ARGS ?=
 
-.PHONY: install train test test-slow bench lint clean
+.PHONY: install train test test-slow bench lint wheel notebooks clean
 
 install: $(VENV)/.installed
 
@@ -31,6 +31,14 @@ test-slow: install
 bench: install
 	$(PY) -m benchmarks.throughput
 	$(PY) -m benchmarks.dt_convergence
+
+# A wheel of the package (dist/srbm_jax-*.whl), e.g. to upload to a Colab runtime's /content.
+wheel: install
+	$(PY) -m pip wheel --no-deps -w dist .
+
+# Rebuild colab/*.ipynb from colab/*_cells.py and run them at full size, saving the outputs.
+notebooks: install
+	$(PY) colab/build_notebooks.py --execute
 
 lint: install
 	$(PY) -m ruff check srbm_jax experiments tests benchmarks

@@ -7,12 +7,18 @@
 #   mkdir -p .gpu_carry/whl .gpu_carry/cache
 #   python3 -m pip download --no-deps --only-binary=:all: -d .gpu_carry/whl ml_collections==1.1.0
 #   cp ~/.cache/srbm_jax/mnist.npz .gpu_carry/cache/      # or $SRBM_JAX_CACHE/mnist.npz
+#   # trained weights for the measurements on the real regime (issue 19): a run or study dir
+#   # with its config and newest checkpoint only, e.g. the 3-seed best.py study
+#   mkdir -p .gpu_carry/trained/checkpoints && cp runs/best_validation/metrics.jsonl .gpu_carry/trained/ \
+#     && cp "$(ls runs/best_validation/checkpoints/ckpt-*.npz | tail -1)" .gpu_carry/trained/checkpoints/
 # Then: run(command="bash benchmarks/gpu_check.sh", carry=[".gpu_carry"], timeout_s=600).
 # Locally (a smoke run of this script on the CPU): OUT=/tmp/gpu_out SMOKE=1 bash benchmarks/gpu_check.sh
 #
-# Writes to $OUT: throughput.jsonl (issue 4: on-line, mini-batch, inference, 1 / 8 / 64 vmapped
-# networks), study.md + study.jsonl (a 1-epoch, 3-seed study of best.py on 20,000 images, for
-# the speed of a real sweep), and log.txt.
+# Writes to $OUT: throughput.jsonl (fresh weights, synthetic digits: on-line, mini-batch 8 / 32 /
+# 128, inference in batches of 250 / 2000, 1 / 8 / 64 vmapped networks), trained.jsonl (the same
+# paths and early-decision inference on the trained weights of .gpu_carry/trained and real MNIST,
+# when carried), study.md + study.jsonl (a 1-epoch, 3-seed study of best.py on 10,000 images, for
+# the speed of a real sweep), and log.txt. Each figure is the median of repeated timing windows.
 set -u
 OUT=${OUT:-/tmp/gpu_out}
 mkdir -p "$OUT"
@@ -25,18 +31,30 @@ export PYTHONPATH=${PYTHONPATH:-$PWD} PYTHONUNBUFFERED=1
 export SRBM_JAX_CACHE=${SRBM_JAX_CACHE:-$PWD/.gpu_carry/cache}
 PY=${PY:-python3}
 if [ "${SMOKE:-0}" = 1 ]; then
-  sizes=(--images=16 --test_images=16 --networks=1,2 --network_images=4 --batches=8)
+  sizes=(--images=16 --test_images=16 --networks=1,2 --network_images=4 --batches=8
+         --window_s=0.2 --repeats=2)
+  infer_batches=(8)
   study_size=(--config.train_size=48 --config.test_size=24)
 else
-  sizes=(--images=400 --test_images=4000 --networks=1,8,64 --network_images=100 --batches=8,32)
-  study_size=(--config.train_size=20000 --config.test_size=2000)
+  sizes=(--images=400 --test_images=4000 --networks=1,8,64 --network_images=100
+         --batches=8,32,128 --window_s=3 --repeats=3)
+  infer_batches=(250 2000)
+  study_size=(--config.train_size=10000 --config.test_size=2000)
 fi
 {
   $PY -c "import jax; print('jax', jax.__version__, jax.devices())"
   nvidia-smi --query-gpu=name,memory.total --format=csv 2>/dev/null
-  timeout 240 $PY -m benchmarks.throughput --modes=online,minibatch,inference,networks \
+  timeout 180 $PY -m benchmarks.throughput --modes=online,minibatch,networks \
     --init_std=0.1 "${sizes[@]}" | grep '^{' | tee "$OUT/throughput.jsonl"
-  timeout 300 $PY -m experiments.study --config=experiments/configs/best.py \
+  for batch in "${infer_batches[@]}"; do
+    timeout 50 $PY -m benchmarks.throughput --modes=inference --init_std=0.1 "${sizes[@]}" \
+      --inference_batch="$batch" | grep '^{' | tee -a "$OUT/throughput.jsonl"
+  done
+  if [ -d .gpu_carry/trained ]; then
+    timeout 150 $PY -m benchmarks.throughput --checkpoint=.gpu_carry/trained \
+      --modes=online,minibatch,inference,early "${sizes[@]}" | grep '^{' | tee "$OUT/trained.jsonl"
+  fi
+  timeout 120 $PY -m experiments.study --config=experiments/configs/best.py \
     --workdir="$OUT/study" --sweep=device.set_step=0.005 --seeds=1,2,3 --config.epochs=1 "${study_size[@]}"
   cp "$OUT/study/study.md" "$OUT/study/study.jsonl" "$OUT/" 2>/dev/null
 } 2>&1 | tee "$OUT/log.txt"

@@ -74,7 +74,7 @@ def plot_inference_record(record, spec: Spec, out=None, *, true_label: int | Non
     fig = _new_figure((7.5, 6.0))
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(2, 1))
     ticks, neurons = np.nonzero(record.hidden_spikes[:, :spec.n_hidden])
-    top.plot(t[ticks], neurons, "|", color="0.4", markersize=2)
+    top.plot(t[ticks], neurons, ",", color="0.6")  # one dot per hidden spike
     labels = record.visible_spikes[:, spec.label_slice]
     ticks, neurons = np.nonzero(labels)
     classes = neurons // spec.labels_per_class
