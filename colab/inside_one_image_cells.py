@@ -16,8 +16,10 @@ The saved outputs come from the full size below: the default network (784 + 40 +
 epoch), then image 0 of epoch 2 recorded; the whole notebook took @RUN_TIME@ on this project's
 2-core CPU. `SRBM_SMOKE=1` runs a 16-pixel network on synthetic digits in seconds."""),
     ("code", """import json
+
 import jax
 import numpy as np
+
 import srbm_jax
 from srbm_jax import analysis, monitors, train
 

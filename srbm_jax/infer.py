@@ -21,16 +21,23 @@ from srbm_jax.config import Spec, validate
 from srbm_jax.schedule import inference_segment
 
 
-def label_counts_per_tick(key, weight, pixels, params, spec: Spec):
-    """Spikes of each class's label group in every tick, float32 [T, 10], for one image."""
+def inference_rasters(key, weight, pixels, params, spec: Spec, record: bool = False):
+    """One image's presentation: (visible raster bool [T, V], hidden raster bool [T, H]), and
+    with `record` (static) the free neurons' traces (`network.run_free_segment`; monitors)."""
     segment = inference_segment(spec)
     words = network.draw_segment_words(key, segment.n_ticks, segment.visible_free, spec)
     p_visible = encoding.visible_probabilities(pixels, None, params, spec)
     p_hidden = encoding.hidden_probabilities(params, spec)
     raster = train.front_end_raster(key, pixels, segment.n_ticks, params, spec)
-    _, visible, _ = network.run_free_segment(words, network.init_carry(spec), weight, p_visible,
-                                             p_hidden, params, spec, segment.visible_free,
-                                             data_raster=raster)
+    return network.run_free_segment(words, network.init_carry(spec), weight, p_visible,
+                                    p_hidden, params, spec, segment.visible_free,
+                                    data_raster=raster, record=record)[1:]
+
+
+def label_counts_per_tick(key, weight, pixels, params, spec: Spec):
+    """Spikes of each class's label group in every tick, float32 [T, 10], for one image."""
+    segment = inference_segment(spec)
+    visible, _ = inference_rasters(key, weight, pixels, params, spec)
     labels = visible[:, spec.label_slice].astype(jnp.float32)
     return labels.reshape(segment.n_ticks, 10, spec.labels_per_class).sum(axis=2)
 

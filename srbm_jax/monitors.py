@@ -27,7 +27,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from srbm_jax import encoding, network, train
+from srbm_jax import infer, train
 from srbm_jax.config import Spec
 from srbm_jax.schedule import gate_trace, inference_segment, training_segments
 
@@ -214,19 +214,7 @@ def record_images(keys, device_state, images, labels, params, spec: Spec, **chos
     return records, device_state
 
 
-def _inference_traces(key, weight, pixels, params, spec: Spec):
-    segment = inference_segment(spec)
-    words = network.draw_segment_words(key, segment.n_ticks, segment.visible_free, spec)
-    p_visible = encoding.visible_probabilities(pixels, None, params, spec)
-    p_hidden = encoding.hidden_probabilities(params, spec)
-    raster = train.front_end_raster(key, pixels, segment.n_ticks, params, spec)
-    _, visible, hidden, traces = network.run_free_segment(
-        words, network.init_carry(spec), weight, p_visible, p_hidden, params, spec,
-        segment.visible_free, data_raster=raster, record=True)
-    return visible, hidden, traces
-
-
-_inference = jax.jit(_inference_traces, static_argnames=("spec",))
+_inference = jax.jit(infer.inference_rasters, static_argnames=("spec", "record"))
 
 
 def record_inference(key, device_state, pixels, params, spec: Spec, *, visible=(), hidden=()
@@ -245,7 +233,7 @@ def record_inference(key, device_state, pixels, params, spec: Spec, *, visible=(
     hidden = _indices(hidden, spec.n_hidden, "hidden")
     weight = spec.device.read(device_state, params.device)
     visible_raster, hidden_raster, traces = _inference(key, weight, _pixels(pixels)[0], params,
-                                                       spec)
+                                                       spec, record=True)
     visible_raster, hidden_raster = np.asarray(visible_raster), np.asarray(hidden_raster)
     start, stop = inference_segment(spec).visible_free
     n_ticks = visible_raster.shape[0]

@@ -31,6 +31,7 @@ from srbm_jax.run.workdir import WorkdirBusy
 
 __all__ = ["Networks", "RunOutcome", "RunPlan", "WorkdirBusy", "average_run_states", "config_dict",
            "config_for_device", "continue_run", "evaluation_key", "fingerprint", "load_data",
-           "load_run_config", "load_run_state", "load_trained_networks", "one_network", "plan_from_config", "run_networks",
+           "load_run_config", "load_run_state", "load_trained_networks", "one_network",
+           "plan_from_config", "run_networks",
            "seed_networks", "side_by_side", "spec_and_params", "step_decay_schedule",
            "train_and_evaluate", "write_plots"]
