@@ -62,6 +62,8 @@ flags.DEFINE_string("checkpoint", "", "A train_mnist run or study directory: tim
 flags.DEFINE_integer("network", 0, "With --checkpoint of a study: which network.")
 flags.DEFINE_float("window_s", 3.0, "Seconds per timing window (back-to-back calls).")
 flags.DEFINE_integer("repeats", 5, "Timing windows per measurement (median, min, max).")
+flags.DEFINE_float("inference_ms", None, "Presentation time of inference (fixed; the longest "
+                   "early one); default: the network's own (a checkpoint's config, else 100 ms).")
 flags.DEFINE_float("early_margin", 6.0, "mode early: EarlyDecision.margin (spikes).")
 flags.DEFINE_float("early_min_ms", 10.0, "mode early: EarlyDecision.min_ms.")
 flags.DEFINE_float("init_std", None, "Device init std (default: the device's own, IBM 1.06). The "
@@ -155,6 +157,8 @@ def main(argv):
     del argv
     spec, params, state, pixels, labels, source = network_and_images(
         max(FLAGS.images, FLAGS.test_images))
+    if FLAGS.inference_ms is not None:
+        spec = spec.replace(inference_ms=FLAGS.inference_ms)
     train_ticks = sum(segment.n_ticks for segment in training_segments(spec))
     infer_ticks = inference_segment(spec).n_ticks
 
