@@ -2,14 +2,15 @@
 classification under occlusion, judged by a fixed reference classifier.
 
   python -m experiments.reconstruct --workdir=<train_mnist run> --mask=bottom_half --images=200
+  python -m experiments.reconstruct --workdir=<study dir> --network=2   # network 2 of a study
 
-Reads the run's config and newest checkpoint; on the first `images` test images (reported, never
-used to choose) it completes the masked part (labels free), measures the pixel error on it and
-the reference classifier's accuracy on the original, masked and completed images, generates
-`per_class` images per class from the label alone, and measures the sRBM's own accuracy against
-the fraction of rows occluded, with the occluded pixels free (completed while classifying) and
-silent (a black occluder). Writes generative.json, completion.png, generation.png and
-occlusion.png to --out (default <workdir>/generative).
+Reads the run's config and newest checkpoint (of a study: network --network); on the first
+`images` test images (reported, never used to choose) it completes the masked part (labels
+free), measures the pixel error on it and the reference classifier's accuracy on the original,
+masked and completed images, generates `per_class` images per class from the label alone, and
+measures the sRBM's own accuracy against the fraction of rows occluded, with the occluded pixels
+free (completed while classifying) and silent (a black occluder). Writes generative.json,
+completion.png, generation.png and occlusion.png to --out (default <workdir>/generative).
 """
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ from srbm_jax.files import atomic_write
 from srbm_jax.generative import reference as reference_lib
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("workdir", None, "A train_mnist run directory.", required=True)
+flags.DEFINE_string("workdir", None, "A train_mnist run or study directory.", required=True)
+flags.DEFINE_integer("network", 0, "Which network of a study (0 for a single run).")
 flags.DEFINE_string("out", None, "Output directory (default <workdir>/generative).")
 flags.DEFINE_enum("mask", "bottom_half", list(generative.masks.KINDS), "Completion mask.")
 flags.DEFINE_float("fraction", 0.5, "Fraction for the random and occlusion_rows masks.")
@@ -46,9 +48,10 @@ def main(argv):
     del argv
     workdir = Path(FLAGS.workdir)
     out = Path(FLAGS.out) if FLAGS.out else workdir / "generative"
-    config = run.load_run_config(workdir)
-    state, metadata = run.load_run_state(workdir, config)
-    spec, params = run.spec_and_params(config)
+    networks, config, metadata = run.load_trained_networks(workdir)
+    if not 0 <= FLAGS.network < len(networks):
+        raise ValueError(f"--network={FLAGS.network} is out of range: allowed 0..{len(networks) - 1}")
+    _, spec, params, state = networks[FLAGS.network]
     data = run.load_data(config, verbose=False)
     if not 1 <= FLAGS.images <= len(data.test_y):
         raise ValueError(f"--images={FLAGS.images} is out of range: allowed 1..{len(data.test_y)}")
@@ -74,7 +77,7 @@ def main(argv):
         jax.random.fold_in(key, 2), state, data.test_x[:n_occ], data.test_y[:n_occ], fractions,
         params, spec, fill=fill) for fill in ("free", "silent")}
     report = {
-        "workdir": str(workdir), "checkpoint_epoch": metadata["epoch"],
+        "workdir": str(workdir), "network": FLAGS.network, "checkpoint_epoch": metadata["epoch"],
         "mask": FLAGS.mask, "fraction_masked": float(mask.mean()), "test_images": len(labels),
         "duration_ms": FLAGS.duration_ms, "burn_in_ms": FLAGS.burn_in_ms,
         "masked_pixel_error": generative.masked_pixel_error(result.intensity, images, mask,

@@ -315,6 +315,20 @@ def test_study_entry_point_writes_its_outputs(tmp_path, cache):  # noqa: F811
         for rule in ("fixed", "margin=2,min_ms=10")]
     assert all(0 <= line["accuracy"] <= 1 and line["mean_decision_ms"] <= 10 for line in lines)
     assert "| margin=2,min_ms=10 |" in done.stdout
+    # the generative side of a study's network 1 (experiments/reconstruct.py)
+    done = _run(_ENTRY.format(module="reconstruct"),
+                [f"--workdir={tmp_path}", "--network=1", "--images=4", "--per_class=1",
+                 "--occlusion_images=4", "--occlusion_fractions=0,0.5", "--duration_ms=10",
+                 "--burn_in_ms=2", f"--out={tmp_path / 'generative'}",
+                 f"--reference={REPO / 'results/reference_classifier/reference.npz'}"], cache)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads((tmp_path / "generative" / "generative.json").read_text())
+    assert report["network"] == 1 and report["test_images"] == 4
+    for name in ("completion.png", "generation.png", "occlusion.png"):
+        assert (tmp_path / "generative" / name).stat().st_size > 1000, name
+    done = _run(_ENTRY.format(module="reconstruct"), [f"--workdir={tmp_path}", "--network=4"],
+                cache)
+    assert done.returncode != 0 and "--network=4 is out of range: allowed 0..3" in done.stderr
     # the throughput benchmark on the trained weights of a study's network, real (tiny) data
     done = _run("sys.argv = ['bench', *sys.argv[1:]]\nfrom absl import app\n"
                 "from benchmarks import throughput\napp.run(throughput.main)",
