@@ -93,3 +93,18 @@ def test_the_setting_is_checked():
         del config["tensorboard"]  # a config.json read back can hold any value
         config.tensorboard = "yes"
         spec_and_params(config)
+
+
+def test_a_study_writes_one_run_per_network(tmp_path):
+    from srbm_jax import study
+    from srbm_jax.run import load_data
+    config = tiny_config(epochs=1, tensorboard=True)
+    study.run_study(config, {"spike_rate_hz": [180.0, 220.0]}, [3], load_data(config, verbose=False),
+                    tmp_path / "study", log=lambda line: None)
+    runs = sorted(p.name for p in (tmp_path / "study" / BOARD_DIR).iterdir())
+    assert runs == ["network_00_seed=3_spike_rate_hz=180", "network_01_seed=3_spike_rate_hz=220"]
+    records = read_metrics(tmp_path / "study" / METRICS_NAME)
+    for name, record in zip(runs, records, strict=True):
+        found = scalars(tmp_path / "study" / BOARD_DIR / name)
+        assert found[("accuracy/test_accuracy", 40)] == pytest.approx(record["test_accuracy"])
+        assert not any(tag.endswith("spike_rate_hz") or tag.endswith("seed") for tag, _ in found)
