@@ -25,6 +25,7 @@ no data set is needed; compile time is excluded (one warm-up call of the same sh
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import resource
 import time
@@ -64,6 +65,8 @@ flags.DEFINE_float("window_s", 3.0, "Seconds per timing window (back-to-back cal
 flags.DEFINE_integer("repeats", 5, "Timing windows per measurement (median, min, max).")
 flags.DEFINE_float("inference_ms", None, "Presentation time of inference (fixed; the longest "
                    "early one); default: the network's own (a checkpoint's config, else 100 ms).")
+flags.DEFINE_enum("counting", None, ["packed", "dense"], "The coincidence rule's counting "
+                  "(default: the network's own; srbm_jax.rules.PulseCoincidence).")
 flags.DEFINE_float("early_margin", 6.0, "mode early: EarlyDecision.margin (spikes).")
 flags.DEFINE_float("early_min_ms", 10.0, "mode early: EarlyDecision.min_ms.")
 flags.DEFINE_float("init_std", None, "Device init std (default: the device's own, IBM 1.06). The "
@@ -108,6 +111,8 @@ def emit(mode: str, networks: int, batch: int, images: int, seconds: list[float]
                   spec=dict(n_visible=spec.n_visible, n_hidden=spec.n_hidden_total,
                             dt_ms=spec.dt_ms, drive_chunk=spec.drive_chunk,
                             random_source=spec.random_source, device=spec.device.name,
+                            rule=spec.rule.name,
+                            counting=getattr(spec.rule, "counting", None),
                             init_std=FLAGS.init_std, conductance=FLAGS.conductance), **extra)
     print(json.dumps(record), flush=True)
 
@@ -159,6 +164,10 @@ def main(argv):
         max(FLAGS.images, FLAGS.test_images))
     if FLAGS.inference_ms is not None:
         spec = spec.replace(inference_ms=FLAGS.inference_ms)
+    if FLAGS.counting is not None:
+        if not hasattr(spec.rule, "counting"):
+            raise ValueError(f"--counting: the rule {spec.rule.name!r} has no counting option")
+        spec = spec.replace(rule=dataclasses.replace(spec.rule, counting=FLAGS.counting))
     train_ticks = sum(segment.n_ticks for segment in training_segments(spec))
     infer_ticks = inference_segment(spec).n_ticks
 

@@ -15,6 +15,7 @@ The device (srbm_jax.devices) turns the counts into conductance changes.
 """
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -51,11 +52,33 @@ def pulse_open(raster, width: int, history=None):
     return result
 
 
-def coincidence_counts(visible_open, hidden_events, gate: np.ndarray):
+def pack_ticks(raster):
+    """bool [T, n] -> uint32 [n, ceil(T / 32)]: bit t % 32 of word t // 32 is raster[t]."""
+    n_ticks = raster.shape[0]
+    n_words = -(-n_ticks // 32)
+    padded = jnp.zeros((n_words * 32,) + raster.shape[1:], jnp.uint32).at[:n_ticks].set(
+        raster.astype(jnp.uint32))
+    shifts = jnp.arange(32, dtype=jnp.uint32)[None, :, None]
+    return jnp.sum(padded.reshape(n_words, 32, -1) << shifts, axis=1, dtype=jnp.uint32).T
+
+
+def packed_counts(visible_open, hidden_events):
+    """open^T @ events for bool rasters [T, n_visible], [T, n_hidden] as population counts of
+    bit-packed ticks: C_ij = sum_w popcount(open_i[w] & events_j[w]), float32 [n_visible,
+    n_hidden] (exact; ~32 x fewer operations than the float product, and on XLA:CPU 5-8 x
+    faster, `benchmarks/coincidence_variants.py`)."""
+    opened, events = pack_ticks(visible_open), pack_ticks(hidden_events)
+    return jnp.sum(jax.lax.population_count(opened[:, None, :] & events[None, :, :]), axis=-1,
+                   dtype=jnp.int32).astype(jnp.float32)
+
+
+def coincidence_counts(visible_open, hidden_events, gate: np.ndarray, packed: bool = True):
     """(potentiation, depression) float32 [n_visible, n_hidden] counts over the gated ticks.
 
-    visible_open: bool [T, n_visible]; hidden_events: float/bool [T, n_hidden] (event counts);
-    gate: static int [T] in {-1, 0, +1}.
+    visible_open: bool [T, n_visible]; hidden_events: bool [T, n_hidden] (at most one event per
+    tick), or float event counts; gate: static int [T] in {-1, 0, +1}. packed (static): bool
+    events are counted bit-packed (`packed_counts`), otherwise, and for float counts, by the
+    float32 product; both are exact, so the counts are identical.
     """
     n_visible, n_hidden = visible_open.shape[1], hidden_events.shape[1]
     result = []
@@ -63,6 +86,9 @@ def coincidence_counts(visible_open, hidden_events, gate: np.ndarray):
         ticks = np.flatnonzero(gate == sign)
         if ticks.size == 0:
             result.append(jnp.zeros((n_visible, n_hidden), jnp.float32))
+            continue
+        if packed and hidden_events.dtype == jnp.bool_:
+            result.append(packed_counts(visible_open[ticks], hidden_events[ticks]))
             continue
         opened = visible_open[ticks].astype(jnp.float32)
         events = hidden_events[ticks].astype(jnp.float32)

@@ -97,6 +97,23 @@ def test_coincidence_counts_are_a_gated_matrix_product(rng):
     np.testing.assert_allclose(dep, v[gate == -1].T @ e[gate == -1])
 
 
+@pytest.mark.parametrize("n_ticks", [1, 31, 32, 33, 320])
+def test_packed_counts_equal_the_float_product(rng, n_ticks):
+    """Bit-packed population counts (the default) are the float32 product exactly, for tick
+    counts around the 32-bit word size and a mini-batch of 8 x 40 stacked ticks."""
+    visible = jnp.asarray(rng.random((n_ticks, 37)) < 0.3)
+    events = jnp.asarray(rng.random((n_ticks, 23)) < 0.2)
+    gate = rng.integers(-1, 2, n_ticks).astype(np.int8)
+    packed = plasticity.coincidence_counts(visible, events, gate)
+    dense = plasticity.coincidence_counts(visible, events, gate, packed=False)
+    for a, b in zip(packed, dense, strict=True):
+        np.testing.assert_array_equal(a, b)
+    words = plasticity.pack_ticks(visible)
+    assert words.shape == (37, -(-n_ticks // 32)) and words.dtype == jnp.uint32
+    bits = (np.asarray(words)[:, np.arange(n_ticks) // 32] >> (np.arange(n_ticks) % 32)) & 1
+    np.testing.assert_array_equal(bits.T.astype(bool), np.asarray(visible))
+
+
 def test_coincidence_without_gated_ticks_is_zero():
     pot, dep = plasticity.coincidence_counts(jnp.ones((4, 3), bool), jnp.ones((4, 2)),
                                              np.zeros(4, np.int8))

@@ -107,6 +107,34 @@ def test_trace_rule_is_symmetric_in_time():
     assert float(a) == pytest.approx(float(b)) == pytest.approx(math.exp(-3 / 4.0), rel=1e-6)
 
 
+def test_packed_and_dense_counting_give_the_same_counts():
+    """PulseCoincidence(counting="packed") (the default) and "dense" count identically, the model
+    segment's two event planes (spill from the data segment, its own) included."""
+    spec = small_spec()
+    rng = np.random.default_rng(3)
+    data, model = training_segments(spec)
+    rasters = [jnp.asarray(rng.random((2, ticks, n)) < 0.3) for ticks, n in (
+        (data.n_ticks, spec.n_visible), (data.n_ticks, spec.n_hidden_total),
+        (model.n_ticks, spec.n_visible), (model.n_ticks, spec.n_hidden_total))]
+    packed, dense = PulseCoincidence(), PulseCoincidence(counting="dense")
+    for a, b in zip(packed.data_counts(*rasters[:2], spec) + packed.model_counts(*rasters, spec),
+                    dense.data_counts(*rasters[:2], spec) + dense.model_counts(*rasters, spec),
+                    strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert float(packed.model_counts(*rasters, spec)[1].sum()) > 0
+
+
+def test_counting_is_speed_only_in_fingerprints():
+    from srbm_jax.run.objects import config_differences, config_dict, fingerprint
+    config = tiny_config()
+    other = tiny_config(**{"rule.counting": "dense"})
+    assert fingerprint(config) == fingerprint(other)
+    assert config_differences(config_dict(config), config_dict(other)) == []
+    legacy = config_dict(config)
+    legacy["rule"] = {"name": "coincidence"}  # a config saved before the option existed
+    assert config_differences(legacy, config_dict(config)) == []
+
+
 def test_rules_are_chosen_by_name_in_the_config():
     spec, _ = spec_and_params(tiny_config(**{"rule.name": "coincidence"}))
     assert spec.rule == PulseCoincidence()
@@ -127,6 +155,8 @@ def test_rules_are_chosen_by_name_in_the_config():
     ({"name": "window", "shape": "gauss"}, "config.rule.shape = 'gauss' is out of range"),
     ({"name": "window", "shape": "table", "table": [1.0, 2.0]}, "config.rule.table"),
     ({"name": "trace", "width_ms": 3.0}, "config.rule.width_ms is not a field of rule 'trace'"),
+    ({"name": "coincidence", "counting": "sparse"},
+     "config.rule.counting = 'sparse' is out of range: allowed one of"),
 ])
 def test_bad_rule_settings_name_the_field(section, message):
     config = tiny_config()

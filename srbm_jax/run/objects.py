@@ -52,6 +52,16 @@ LATER_FIELD_DEFAULTS = {"ema_half_life_images": 0, "tail_average_epochs": 0,
 
 # Device options added after runs were recorded (left out of the fingerprint at these values).
 LATER_DEVICE_DEFAULTS = {"init_kind": "gaussian"}
+# Rule options that change only the speed, never a result (the coincidence rule's counting:
+# identical counts either way): left out of fingerprints and config differences.
+RULE_SPEED_OPTIONS = ("counting",)
+
+
+def _results_part(rule_section):
+    """A config.rule section without its speed-only options."""
+    if not isinstance(rule_section, dict):
+        return rule_section
+    return {k: v for k, v in rule_section.items() if k not in RULE_SPEED_OPTIONS}
 
 # Fields of the configs before the device section, and where they went (the absl scripts print
 # this when an old flag is given: `experiments/cli.py`).
@@ -206,11 +216,14 @@ def config_dict(config) -> dict:
 
 
 def fingerprint(config) -> str:
-    """SHA-256 of the fields that determine results (all except `RUN_FIELDS`; fields of
-    `LATER_FIELD_DEFAULTS` and device options of `LATER_DEVICE_DEFAULTS` at their default are
-    left out, so runs recorded before they existed still resume)."""
-    data = {k: v for k, v in config_dict(config).items() if k not in RUN_FIELDS
-            and not (k in LATER_FIELD_DEFAULTS and v == LATER_FIELD_DEFAULTS[k])}
+    """SHA-256 of the fields that determine results (all except `RUN_FIELDS` and the rule's
+    `RULE_SPEED_OPTIONS`; fields of `LATER_FIELD_DEFAULTS` and device options of
+    `LATER_DEVICE_DEFAULTS` at their default are left out, so runs recorded before they existed
+    still resume)."""
+    later = {**LATER_FIELD_DEFAULTS, "rule": _results_part(LATER_FIELD_DEFAULTS["rule"])}
+    data = {k: (_results_part(v) if k == "rule" else v) for k, v in config_dict(config).items()}
+    data = {k: v for k, v in data.items() if k not in RUN_FIELDS
+            and not (k in later and v == later[k])}
     if isinstance(data.get("device"), dict):
         data["device"] = {k: v for k, v in data["device"].items()
                           if not (k in LATER_DEVICE_DEFAULTS and v == LATER_DEVICE_DEFAULTS[k])}
@@ -225,6 +238,7 @@ def config_differences(saved: dict, current: dict) -> list[str]:
         sections = {name: dict(data.pop(name, {}) or {})
                     for name in ("device", "optimizer", "rule", "front_end")}
         sections["device"] = {**LATER_DEVICE_DEFAULTS, **sections["device"]}
+        sections["rule"] = _results_part(sections["rule"])
         return {**data, **{f"{name}.{k}": v for name, section in sections.items()
                            for k, v in section.items()}}
 
