@@ -17,7 +17,7 @@
 # Writes to $OUT: throughput.jsonl (fresh weights, synthetic digits: on-line, mini-batch 8 / 32 /
 # 128, inference in batches of 250 / 2000, 1 / 8 / 64 vmapped networks), trained.jsonl (the same
 # paths and early-decision inference on the trained weights of .gpu_carry/trained and real MNIST,
-# when carried), study.md + study.jsonl (a 1-epoch, 3-seed study of best.py on 10,000 images, for
+# when carried, and training with the dense coincidence counts beside the packed default), study.md + study.jsonl (a 1-epoch, 3-seed study of best.py on 10,000 images, for
 # the speed of a real sweep), and log.txt. Each figure is the median of repeated timing windows.
 set -u
 OUT=${OUT:-/tmp/gpu_out}
@@ -44,15 +44,18 @@ fi
 {
   $PY -c "import jax; print('jax', jax.__version__, jax.devices())"
   nvidia-smi --query-gpu=name,memory.total --format=csv 2>/dev/null
-  timeout 180 $PY -m benchmarks.throughput --modes=online,minibatch,networks \
+  timeout 170 $PY -m benchmarks.throughput --modes=online,minibatch,networks \
     --init_std=0.1 "${sizes[@]}" | grep '^{' | tee "$OUT/throughput.jsonl"
   for batch in "${infer_batches[@]}"; do
-    timeout 50 $PY -m benchmarks.throughput --modes=inference --init_std=0.1 "${sizes[@]}" \
+    timeout 45 $PY -m benchmarks.throughput --modes=inference --init_std=0.1 "${sizes[@]}" \
       --inference_batch="$batch" | grep '^{' | tee -a "$OUT/throughput.jsonl"
   done
   if [ -d .gpu_carry/trained ]; then
-    timeout 150 $PY -m benchmarks.throughput --checkpoint=.gpu_carry/trained \
+    timeout 120 $PY -m benchmarks.throughput --checkpoint=.gpu_carry/trained \
       --modes=online,minibatch,inference,early "${sizes[@]}" | grep '^{' | tee "$OUT/trained.jsonl"
+    # the coincidence counts as float products instead of bit-packed population counts
+    timeout 60 $PY -m benchmarks.throughput --checkpoint=.gpu_carry/trained --counting=dense \
+      --modes=online,minibatch "${sizes[@]}" | grep '^{' | tee -a "$OUT/trained.jsonl"
   fi
   timeout 120 $PY -m experiments.study --config=experiments/configs/best.py \
     --workdir="$OUT/study" --sweep=device.set_step=0.005 --seeds=1,2,3 --config.epochs=1 "${study_size[@]}"
