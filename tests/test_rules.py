@@ -125,7 +125,7 @@ def test_packed_and_dense_counting_give_the_same_counts():
 
 
 def test_counting_is_speed_only_in_fingerprints():
-    from srbm_jax.run.objects import config_differences, config_dict, fingerprint
+    from srbm_jax.run.objects import config_dict, config_differences, fingerprint
     config = tiny_config()
     other = tiny_config(**{"rule.counting": "dense"})
     assert fingerprint(config) == fingerprint(other)
