@@ -69,7 +69,7 @@ def settled(counts, tick, margin, min_ticks):
     return (top_two[..., 0] - top_two[..., 1] >= margin) & (tick >= min_ticks)
 
 
-def _segment_key_words(key, spec: Spec):
+def _segment_key_words(key):
     """The hash key words of the four word streams of a segment (`network.draw_segment_words`
     splits the image key in four), uint32 [4, 2]."""
     return jax.vmap(srbm_random.hash_key_words)(jax.random.split(key, 4))
@@ -103,7 +103,7 @@ def stream_decisions(key, device_state, pixels, first_index, params, spec: Spec,
     n_ticks, visible_free = segment.n_ticks, segment.visible_free
     n_images = pixels.shape[0]
     keys = jax.vmap(lambda n: jax.random.fold_in(key, first_index + n))(jnp.arange(n_images))
-    key_words = jax.vmap(_segment_key_words, in_axes=(0, None))(keys, spec)
+    key_words = jax.vmap(_segment_key_words)(keys)
     p_visible = jax.vmap(lambda image: encoding.visible_probabilities(image, None, params,
                                                                       spec))(pixels)
     rasters = (jax.vmap(lambda k, image: train.front_end_raster(k, image, n_ticks, params,

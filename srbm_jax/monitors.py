@@ -140,6 +140,13 @@ def record_image(key, device_state, pixels, label, params, spec: Spec, *, visibl
     Returns:
       ImageRecord. ValueError names an index out of range.
     """
+    return _record_and_train(key, device_state, pixels, label, params, spec, visible=visible,
+                             hidden=hidden, synapses=synapses)[0]
+
+
+def _record_and_train(key, device_state, pixels, label, params, spec: Spec, *, visible=(),
+                      hidden=(), synapses=()) -> tuple[ImageRecord, Any]:
+    """(record_image's record, the device state after the image)."""
     visible = _indices(visible, spec.n_data + spec.n_label, "visible")
     hidden = _indices(hidden, spec.n_hidden, "hidden")
     synapses = np.asarray(synapses, np.int64).reshape(-1, 2)
@@ -185,7 +192,7 @@ def record_image(key, device_state, pixels, label, params, spec: Spec, *, visibl
         pre_window=windows["pre_window"], post_window=windows["post_window"],
         change=windows["change"], weight_trace=_per_tick(weights, data.n_ticks, n_ticks),
         conductance_traces={name: _per_tick(value, data.n_ticks, n_ticks)
-                            for name, value in conductances.items()})
+                            for name, value in conductances.items()}), after
 
 
 def record_images(keys, device_state, images, labels, params, spec: Spec, **chosen
@@ -207,10 +214,9 @@ def record_images(keys, device_state, images, labels, params, spec: Spec, **chos
                          f"{len(labels)} entries: allowed the same number")
     records = []
     for key, pixels, label in zip(keys, images, labels, strict=True):
-        records.append(record_image(key, device_state, pixels, int(label), params, spec,
-                                    **chosen))
-        device_state, _ = train.train_image(key, device_state, _pixels(pixels)[0], int(label),
-                                            params, spec)
+        record, device_state = _record_and_train(key, device_state, pixels, int(label), params,
+                                                 spec, **chosen)
+        records.append(record)
     return records, device_state
 
 

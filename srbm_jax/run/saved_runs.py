@@ -59,9 +59,9 @@ def load_trained_networks(workdir, inference_ms: float | None = None):
     from srbm_jax import study  # study builds on this package
 
     workdir = Path(workdir)
-    metadata = checkpoint.read_metadata(latest_path(workdir))
-    if "study" in metadata:
-        spec, params, grid, states, metadata = study.load_study_states(workdir)
+    path = latest_path(workdir)
+    if "study" in checkpoint.read_metadata(path):
+        spec, params, grid, states, metadata = study.load_study_states(path)
         config = load_config(metadata["config"])
         fields = [f for f in grid if f != "seed"]
         networks = [({"seed": int(grid["seed"][n]), **{f: float(grid[f][n]) for f in fields}},
@@ -70,7 +70,7 @@ def load_trained_networks(workdir, inference_ms: float | None = None):
                     for n in range(len(grid["seed"]))]
     else:
         config = load_run_config(workdir)
-        state, metadata = load_run_state(workdir, config)
+        state, metadata = load_run_state(path, config)
         spec, params = spec_and_params(config)
         networks = [({"seed": int(config.seed)}, params, state)]
     if inference_ms is not None:
