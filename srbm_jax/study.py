@@ -213,7 +213,7 @@ def load_study_states(path_or_workdir):
     from srbm_jax import checkpoint
     from srbm_jax.run.checkpoints import latest_path
     from srbm_jax.run.objects import load_config
-    from srbm_jax.run.saved_runs import _with_averages
+    from srbm_jax.run.saved_runs import checkpoint_template
 
     path = Path(path_or_workdir)
     if path.is_dir():
@@ -227,7 +227,7 @@ def load_study_states(path_or_workdir):
     networks = nets.seed_networks(spec, params, grid["seed"])
     like = {"device": nets.init_states(networks),
             "stats": nets.stats_like(networks, int(metadata["next_image"]))}
-    tree, metadata = checkpoint.load(path, _with_averages(like, path))
+    tree, metadata = checkpoint.load(path, checkpoint_template(like, path))
     return spec, params, grid, tree["device"], metadata
 
 

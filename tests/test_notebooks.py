@@ -193,7 +193,10 @@ def test_install_cell_installs_the_checkout_offline(offline_install):
     assert sorted(p.name for p in target.iterdir()) == ["srbm_jax", f"srbm_jax-{srbm_jax.__version__}.dist-info"]
 
 
-@pytest.mark.parametrize("name", NAMES)
+# The quickstart runs in the default suite; the other four (~100 s together) under
+# `make test-slow`.
+@pytest.mark.parametrize("name", [pytest.param(name, marks=() if name.startswith("01_") else
+                                               pytest.mark.slow) for name in NAMES])
 def test_notebook_runs_in_smoke_mode(name, offline_install):
     from nbclient import NotebookClient
 

@@ -311,13 +311,17 @@ if os.environ.get("KILL_AT_SAVE"):  # kill -9 in the middle of the Nth checkpoin
             os.kill(os.getpid(), signal.SIGKILL)
         return real_savez(handle, **arrays)
     checkpoint.np.savez = savez
-if os.environ.get("HOLD_SECONDS"):  # keep the lock for a while after the run
+if os.environ.get("HOLD_UNTIL"):  # keep the lock after the run until this file exists
     import time
+    from pathlib import Path
     from srbm_jax.run import training
     real = training.train_and_evaluate
     def slow(*a, **k):
         result = real(*a, **k)
-        time.sleep(float(os.environ["HOLD_SECONDS"]))
+        for _ in range(6000):  # at most 10 minutes
+            if Path(os.environ["HOLD_UNTIL"]).exists():
+                break
+            time.sleep(0.1)
         return result
     training.train_and_evaluate = slow
     import experiments.train_mnist as entry
@@ -369,8 +373,9 @@ def test_kill_9_during_a_checkpoint_write_then_resume_equals_the_straight_run(st
 
 def test_a_second_run_on_a_busy_workdir_is_refused_naming_the_holder(tmp_path, cache):  # noqa: F811
     workdir = tmp_path / "busy"
+    release = tmp_path / "release"
     first = _train_mnist([f"--workdir={workdir}", "--config.epochs=1"], cache,
-                         env={"HOLD_SECONDS": "20"}, wait=False)
+                         env={"HOLD_UNTIL": str(release)}, wait=False)
     try:
         for _ in range(600):  # wait until the first run holds the lock
             if (workdir / ".lock").exists() and (workdir / ".lock").read_text().startswith("pid"):
@@ -383,6 +388,7 @@ def test_a_second_run_on_a_busy_workdir_is_refused_naming_the_holder(tmp_path, c
         assert f"is in use by another run (pid {first.pid}" in err
         assert "Traceback" not in err
     finally:
+        release.touch()
         first.wait(timeout=600)
     assert first.returncode == 0
     assert len(read_metrics(workdir / METRICS_NAME)) == 1

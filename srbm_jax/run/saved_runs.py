@@ -47,7 +47,7 @@ def load_run_state(path_or_workdir, config) -> tuple[Any, dict]:
     position = int(metadata["next_image"])
     like = {"device": train.init_device(jax.random.key(0), params, spec),
             "stats": {name: np.zeros((position,), np.float32) for name in train.ImageStats._fields}}
-    tree, metadata = checkpoint.load(path, _with_averages(like, path))
+    tree, metadata = checkpoint.load(path, checkpoint_template(like, path))
     return jax.tree_util.tree_map(jax.numpy.asarray, tree["device"]), metadata
 
 
@@ -78,9 +78,17 @@ def load_trained_networks(workdir, inference_ms: float | None = None):
     return [(labels, spec, p, s) for labels, p, s in networks], config, metadata
 
 
-def _with_averages(like: dict, path: Path) -> dict:
-    """`like` extended by the averages a checkpoint holds (they are not needed here, but the
-    tree must match)."""
+def checkpoint_template(like: dict, path: Path) -> dict:
+    """The tree a checkpoint at `path` holds, for `checkpoint.load`: `like` (the training state's
+    tree) extended by the weight averages when the checkpoint's config kept any (EMA or tail
+    average), since the loaded tree must match the saved one.
+
+    Args:
+      like: {"device": ..., ...}, the training state's tree of the run.
+      path: the checkpoint (its metadata holds the run's config).
+    Returns:
+      `like`, or `like` with an "averages" entry shaped as the run's `WeightAverages`.
+    """
     config = checkpoint.read_metadata(path).get("config", {})
     half_life, tail = config.get("ema_half_life_images", 0), config.get("tail_average_epochs", 0)
     if not (half_life or tail):
