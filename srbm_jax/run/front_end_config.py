@@ -8,15 +8,7 @@ from typing import Any
 import ml_collections
 
 from srbm_jax import frontends
-
-
-def _error(field: str, message: str) -> ValueError:
-    return ValueError(f"config.{field}: {message}")
-
-
-def _require(condition: bool, field: str, allowed: str, value: Any) -> None:
-    if not condition:
-        raise _error(field, f"{value!r} is out of range: allowed {allowed}")
+from srbm_jax.run.config_errors import config_error, require
 
 
 def front_end_and_params(config) -> tuple[Any, Any]:
@@ -26,14 +18,14 @@ def front_end_and_params(config) -> tuple[Any, Any]:
     values = dict(section) if section is not None else {}
     name = values.pop("name", "pixels")
     if name not in frontends.FRONT_ENDS:
-        raise _error("front_end.name", f"{name!r} is out of range: allowed one of "
+        raise config_error("front_end.name", f"{name!r} is out of range: allowed one of "
                                              f"{sorted(frontends.FRONT_ENDS)}")
     if name == "lower_rbm":
         workdir = values.pop("workdir", "")
         for field in values:
-            raise _error(f"front_end.{field}", "is not a field of front end 'lower_rbm': "
+            raise config_error(f"front_end.{field}", "is not a field of front end 'lower_rbm': "
                                                      "allowed name, workdir")
-        _require(isinstance(workdir, str) and workdir != "", "front_end.workdir",
+        require(isinstance(workdir, str) and workdir != "", "front_end.workdir",
                 "the workdir of the trained lower run", workdir)
         lower, lower_params = frontends.lower_params_from_run(workdir)
         return frontends.LowerRbm(lower), lower_params
@@ -41,16 +33,16 @@ def front_end_and_params(config) -> tuple[Any, Any]:
         path = values.pop("checkpoint", frontends.DEFAULT_CNN_CHECKPOINT)
         mode = values.pop("mode", 2)
         for field in values:
-            raise _error(f"front_end.{field}", "is not a field of front end 'cnn': "
+            raise config_error(f"front_end.{field}", "is not a field of front end 'cnn': "
                                                      "allowed name, mode, checkpoint")
-        _require(mode in frontends.cnn.FEATURES, "front_end.mode", "1 (720 features after the "
+        require(mode in frontends.cnn.FEATURES, "front_end.mode", "1 (720 features after the "
                 "max-pool) or 2 (768 after conv 4)", mode)
         return frontends.CnnFeatures(mode), frontends.cnn_params_from_checkpoint(path, mode)
     cls = frontends.FRONT_ENDS[name]
     allowed = {f.name for f in dataclasses.fields(cls) if f.name != "name"}
     for field in values:
         if field not in allowed:
-            raise _error(f"front_end.{field}", f"is not a field of front end {name!r}: "
+            raise config_error(f"front_end.{field}", f"is not a field of front end {name!r}: "
                                                      f"allowed {', '.join(['name', *allowed])}")
     return cls(**values), None
 
@@ -73,7 +65,7 @@ def front_end_section(name: str = "pixels", **fields: Any) -> ml_collections.Con
     """config.front_end for a front end: its name and its static options at their defaults
     (lower_rbm: the lower run's workdir), then `fields`."""
     if name not in frontends.FRONT_ENDS:
-        raise _error("front_end.name", f"{name!r} is out of range: allowed one of "
+        raise config_error("front_end.name", f"{name!r} is out of range: allowed one of "
                                              f"{sorted(frontends.FRONT_ENDS)}")
     if name == "lower_rbm":
         section = {"name": name, "workdir": ""}

@@ -27,6 +27,7 @@ from srbm_jax import rules, updates
 from srbm_jax.config import Params, Spec
 from srbm_jax.data import mnist
 from srbm_jax.devices import device_class
+from srbm_jax.run.config_errors import config_error, require  # noqa: F401 (re-exported)
 from srbm_jax.run.front_end_config import front_end_and_params
 
 # Config fields copied one to one into Spec and into Params (names are identical).
@@ -75,17 +76,6 @@ RENAMED_FIELDS = {
     "init_std": "config.device.init_std",
     "device_params": "config.device.<field>, e.g. --config.device.dw_min=2e-4",
 }
-
-
-def config_error(field: str, message: str) -> ValueError:
-    """ValueError('config.<field>: message')."""
-    return ValueError(f"config.{field}: {message}")
-
-
-def require(condition: bool, field: str, allowed: str, value: Any) -> None:
-    """Raise config_error(field, '<value> is out of range: allowed <allowed>') unless condition."""
-    if not condition:
-        raise config_error(field, f"{value!r} is out of range: allowed {allowed}")
 
 
 def _is_int(value) -> bool:
