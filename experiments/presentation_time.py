@@ -5,11 +5,12 @@ inference-only settings.
   python -m experiments.presentation_time --workdir=<run dir> --set=walk_up=0.03 --set=walk_down=0.03
   python -m experiments.presentation_time --workdir=<run dir> --split=test   # report only
 
-Reads `config.json` and the newest checkpoint of a `train_mnist` run, evaluates the first
+Reads the newest checkpoint of a `train_mnist` run or an `experiments.study` (every network),
+evaluates the first
 `images` images of the split (validation by default: the held-out last training images, where a
 presentation time is chosen; `--split=test` reports, never chooses) with the presentation
-lengthened to inference_ms, and prints one JSON line with the accuracy had the presentation
-stopped after 25, 50, 100, ... ms (label-group counts so far).
+lengthened to inference_ms, and prints one JSON line per network with the accuracy had the presentation
+stopped after 25, 50, 100, ... ms and at its end (label-group counts so far).
 """
 from __future__ import annotations
 
@@ -17,14 +18,17 @@ import json
 from pathlib import Path
 
 import jax
+import numpy as np
 from absl import flags
 
 import srbm_jax
 from experiments import cli
 from srbm_jax import run
+from srbm_jax.run import saved_runs
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("workdir", None, "A train_mnist run directory.", required=True)
+flags.DEFINE_string("workdir", None, "A train_mnist run or study directory (every network of "
+                    "a study is evaluated, then their mean and sd).", required=True)
 flags.DEFINE_float("inference_ms", 300.0, "Presentation time per test image.")
 flags.DEFINE_enum("split", "validation", ["validation", "test"],
                   "Images to evaluate: validation (to choose) or test (to report).")
@@ -56,13 +60,9 @@ def parse_overrides(settings: list[str]) -> dict[str, float]:
 def main(argv):
     del argv
     workdir = Path(FLAGS.workdir)
-    config = run.load_run_config(workdir)
     overrides = parse_overrides(FLAGS.set)
-    # The state is read with the trained config (the overrides are inference-only numbers).
-    state, metadata = run.load_run_state(workdir, config)
-    config.inference_ms = FLAGS.inference_ms
-    config.update(overrides)
-    spec, params = run.spec_and_params(config)
+    # The states are read with the trained config (the overrides are inference-only numbers).
+    networks, config, metadata = saved_runs.load_trained_networks(workdir, FLAGS.inference_ms)
     data = run.load_data(config, verbose=False)
     if FLAGS.split == "validation":
         if len(data.validation_y) == 0:
@@ -74,14 +74,31 @@ def main(argv):
     if FLAGS.images < 1:
         raise ValueError(f"--images={FLAGS.images} is out of range: allowed an integer >= 1")
     images, labels = images[:FLAGS.images], labels[:FLAGS.images]
-    result = srbm_jax.evaluate(jax.random.key(FLAGS.seed), state, images, labels, params, spec,
-                               batch_size=min(250, len(labels)))
-    accuracy = result["accuracy_vs_time"]
-    times = [t for t in (25, 50, 100, 150, 200, 300, 500, 1000) if t <= FLAGS.inference_ms]
-    print(json.dumps({"checkpoint_epoch": metadata["epoch"], "next_image": metadata["next_image"],
-                      "split": FLAGS.split, "images": len(labels), "inference_overrides": overrides,
-                      "accuracy_vs_time_ms": {t: round(float(accuracy[spec.ticks(t) - 1]), 4)
-                                              for t in times}}))
+    end = int(FLAGS.inference_ms) if float(FLAGS.inference_ms).is_integer() else FLAGS.inference_ms
+    times = [t for t in (25, 50, 100, 150, 200, 300, 500, 1000) if t < end] + [end]
+    curves = []
+    for label, spec, params, state in networks:
+        params = params.replace(**{field: jax.numpy.asarray(value, jax.numpy.float32)
+                                   for field, value in overrides.items()})
+        result = srbm_jax.evaluate(jax.random.key(FLAGS.seed), state, images, labels, params,
+                                   spec, batch_size=min(250, len(labels)))
+        accuracy = result["accuracy_vs_time"]
+        curves.append([float(accuracy[spec.ticks(t) - 1]) for t in times])
+        print(json.dumps({**({} if len(networks) == 1 else {"network": label}),
+                          "checkpoint_epoch": metadata["epoch"],
+                          "next_image": metadata["next_image"], "split": FLAGS.split,
+                          "images": len(labels), "inference_overrides": overrides,
+                          "accuracy_vs_time_ms": {t: round(a, 4)
+                                                  for t, a in zip(times, curves[-1], strict=True)}}),
+              flush=True)
+    if len(networks) > 1:  # a study: the mean and sample sd over its networks
+        curves = np.asarray(curves)
+        print(json.dumps({"networks": len(networks), "split": FLAGS.split,
+                          "images": len(labels),
+                          "accuracy_vs_time_ms_mean": dict(zip(times, np.round(
+                              curves.mean(0), 4).tolist(), strict=True)),
+                          "accuracy_vs_time_ms_sd": dict(zip(times, np.round(
+                              curves.std(0, ddof=1), 4).tolist(), strict=True))}))
 
 
 if __name__ == "__main__":

@@ -134,8 +134,8 @@ class Params:
 
     spike_rate_hz: input Poisson rate of an active pixel and of a true-class label neuron, IBM 200 Hz.
     bias_rate_factor: bias neurons fire at spike_rate * factor, IBM 0.354 (70.8 Hz).
-    input_threshold: a pixel in [0, 1] >= this spikes ('threshold' coding), IBM
-      `mnist_binary_threshold` 0.5.
+    input_threshold: a pixel in [0, 1] above this (strictly, as the slides state it) spikes
+      ('threshold' coding), IBM `mnist_binary_threshold` 0.5.
     membrane_tau_ms: leak time constant, u <- u exp(-dt / tau), IBM `pt_lk_tau` 10 ms.
     firing_threshold: spike when u >= this, IBM `pt_threshold` 1.0 (membrane units).
     alpha: membrane jump per presynaptic spike per unit conductance, IBM `pt_alpha` 0.1.

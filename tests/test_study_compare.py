@@ -315,6 +315,18 @@ def test_study_entry_point_writes_its_outputs(tmp_path, cache):  # noqa: F811
         for rule in ("fixed", "margin=2,min_ms=10")]
     assert all(0 <= line["accuracy"] <= 1 and line["mean_decision_ms"] <= 10 for line in lines)
     assert "| margin=2,min_ms=10 |" in done.stdout
+    # accuracy against presentation time of every network (experiments/presentation_time.py):
+    # at the run's 10 ms and the same key (5), the fixed-time accuracy early_decision found
+    done = _run(_ENTRY.format(module="presentation_time"),
+                [f"--workdir={tmp_path}", "--split=test", "--images=10", "--inference_ms=10"],
+                cache)
+    assert done.returncode == 0, done.stderr[-3000:]
+    curves = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    fixed = [line["accuracy"] for line in lines if line["rule"] == "fixed"]
+    assert [c["accuracy_vs_time_ms"]["10"] for c in curves[:4]] == pytest.approx(fixed, abs=1e-4)
+    assert [c["network"]["seed"] for c in curves[:4]] == [1, 2, 1, 2]
+    assert curves[4]["networks"] == 4 and curves[4]["accuracy_vs_time_ms_mean"]["10"] == \
+        pytest.approx(sum(fixed) / 4, abs=1e-4)
     # the generative side of a study's network 1 (experiments/reconstruct.py)
     done = _run(_ENTRY.format(module="reconstruct"),
                 [f"--workdir={tmp_path}", "--network=1", "--images=4", "--per_class=1",
