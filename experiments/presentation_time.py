@@ -36,31 +36,10 @@ flags.DEFINE_integer("images", 2000, "First N images of the split.")
 flags.DEFINE_integer("seed", 5, "Evaluation key.")
 flags.DEFINE_multi_string("set", [], "field=value: a numeric Params field of the run's config "
                           "changed for inference only (e.g. walk_up=0.03, spike_rate_hz=250).")
-# Numeric neuron / input fields (the weights' shapes and the device stay the checkpoint's).
-INFERENCE_FIELDS = {field: float for field in (
-    "walk_up", "walk_down", "spike_rate_hz", "input_threshold", "firing_threshold", "alpha",
-    "membrane_tau_ms", "refractory_ms", "bias_rate_factor")}
-
-
-def parse_overrides(settings: list[str]) -> dict[str, float]:
-    """{field: value} from "field=value" strings for INFERENCE_FIELDS; ValueError naming the
-    setting otherwise."""
-    result = {}
-    for setting in settings:
-        field, _, value = setting.partition("=")
-        if field not in INFERENCE_FIELDS:
-            raise ValueError(f"--set={setting}: field must be one of {sorted(INFERENCE_FIELDS)}")
-        try:
-            result[field] = float(value)
-        except ValueError:
-            raise ValueError(f"--set={setting}: value must be a number") from None
-    return result
-
-
 def main(argv):
     del argv
     workdir = Path(FLAGS.workdir)
-    overrides = parse_overrides(FLAGS.set)
+    overrides = cli.parse_inference_overrides(FLAGS.set)
     # The states are read with the trained config (the overrides are inference-only numbers).
     networks, config, metadata = saved_runs.load_trained_networks(workdir, FLAGS.inference_ms)
     data = run.load_data(config, verbose=False)
@@ -78,8 +57,7 @@ def main(argv):
     times = [t for t in (25, 50, 100, 150, 200, 300, 500, 1000) if t < end] + [end]
     curves = []
     for label, spec, params, state in networks:
-        params = params.replace(**{field: jax.numpy.asarray(value, jax.numpy.float32)
-                                   for field, value in overrides.items()})
+        params = cli.with_inference_overrides(params, overrides)
         result = srbm_jax.evaluate(jax.random.key(FLAGS.seed), state, images, labels, params,
                                    spec, batch_size=min(250, len(labels)))
         accuracy = result["accuracy_vs_time"]

@@ -327,6 +327,18 @@ def test_study_entry_point_writes_its_outputs(tmp_path, cache):  # noqa: F811
     assert [c["network"]["seed"] for c in curves[:4]] == [1, 2, 1, 2]
     assert curves[4]["networks"] == 4 and curves[4]["accuracy_vs_time_ms_mean"]["10"] == \
         pytest.approx(sum(fixed) / 4, abs=1e-4)
+    # an inference-only setting is recorded with the results (`test_inference_overrides_...`),
+    # a bad one is refused
+    done = _run(_ENTRY.format(module="early_decision"),
+                [f"--workdir={tmp_path}", "--split=test", "--images=10", "--margins=2",
+                 "--batch_size=5", "--set=walk_up=0", "--set=walk_down=0", "--timing_repeats=1",
+                 f"--out={tmp_path / 'quiet.jsonl'}"], cache)
+    assert done.returncode == 0, done.stderr[-3000:]
+    quiet = [json.loads(line) for line in (tmp_path / "quiet.jsonl").read_text().splitlines()]
+    assert all(line["inference_overrides"] == {"walk_up": 0.0, "walk_down": 0.0} for line in quiet)
+    done = _run(_ENTRY.format(module="presentation_time"),
+                [f"--workdir={tmp_path}", "--set=n_hidden=3"], cache)
+    assert done.returncode != 0 and "--set=n_hidden=3: field must be one of" in done.stderr
     # the generative side of a study's network 1 (experiments/reconstruct.py)
     done = _run(_ENTRY.format(module="reconstruct"),
                 [f"--workdir={tmp_path}", "--network=1", "--images=4", "--per_class=1",
@@ -423,3 +435,18 @@ def test_a_study_over_seeds_only_has_one_row_and_plots_against_the_epoch():
     assert "| all | 3 | 62.00 (1.00) | 72.00 (1.00) |" in table
     figure = analysis.plot_study(records, [])
     assert figure.axes[0].get_xlabel() == "epoch"
+
+
+def test_inference_overrides_replace_only_the_named_fields():
+    from experiments import cli
+
+    params = srbm_jax.default_params()
+    overrides = cli.parse_inference_overrides(["walk_up=0.03", "spike_rate_hz=250"])
+    assert overrides == {"walk_up": 0.03, "spike_rate_hz": 250.0}
+    changed = cli.with_inference_overrides(params, overrides)
+    assert float(changed.walk_up) == pytest.approx(0.03) and float(changed.spike_rate_hz) == 250.0
+    assert changed.walk_up.dtype == jax.numpy.float32
+    assert float(changed.walk_down) == float(params.walk_down) and changed.device is params.device
+    for bad, message in (("n_hidden=3", "field must be one of"), ("walk_up=x", "value must be a number")):
+        with pytest.raises(ValueError, match=f"--set={bad}: {message}"):
+            cli.parse_inference_overrides([bad])
