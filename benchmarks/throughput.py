@@ -40,6 +40,7 @@ from srbm_jax import sweep
 from srbm_jax import train as train_lib
 from srbm_jax.data import synthetic_digits
 from srbm_jax.devices import GpGmLinear
+from srbm_jax.run import saved_runs
 from srbm_jax.schedule import inference_segment, training_segments
 
 FLAGS = flags.FLAGS
@@ -61,6 +62,9 @@ flags.DEFINE_enum("conductance", "float32", ["float32", "bfloat16_nearest", "bfl
 flags.DEFINE_string("checkpoint", "", "A train_mnist run or study directory: time its trained "
                     "weights on real MNIST instead of fresh weights on synthetic digits.")
 flags.DEFINE_integer("network", 0, "With --checkpoint of a study: which network.")
+flags.DEFINE_multi_string("set", [], "field=value: a numeric neuron or input field changed for "
+                          "every measurement (e.g. walk_up=0.03 at inference); "
+                          "srbm_jax.run.saved_runs.INFERENCE_FIELDS.")
 flags.DEFINE_float("window_s", 3.0, "Seconds per timing window (back-to-back calls).")
 flags.DEFINE_integer("repeats", 5, "Timing windows per measurement (median, min, max).")
 flags.DEFINE_float("inference_ms", None, "Presentation time of inference (fixed; the longest "
@@ -164,6 +168,10 @@ def main(argv):
         max(FLAGS.images, FLAGS.test_images))
     if FLAGS.inference_ms is not None:
         spec = spec.replace(inference_ms=FLAGS.inference_ms)
+    overrides = saved_runs.parse_inference_overrides(FLAGS.set)
+    params = saved_runs.with_inference_overrides(params, overrides)
+    if overrides:
+        source += f", settings {json.dumps(overrides)}"
     if FLAGS.counting is not None:
         if not hasattr(spec.rule, "counting"):
             raise ValueError(f"--counting: the rule {spec.rule.name!r} has no counting option")

@@ -84,32 +84,3 @@ def mnist_split(train_size: int):
     return (*split_training_set(splits.train_images, splits.train_labels, train_size,
                                 total - train_size), splits.test_images, splits.test_labels)
 
-
-# Numeric neuron / input fields an evaluation may change (`--set`; the weights' shapes and the
-# device stay the checkpoint's).
-INFERENCE_FIELDS = ("walk_up", "walk_down", "spike_rate_hz", "input_threshold",
-                    "firing_threshold", "alpha", "membrane_tau_ms", "refractory_ms",
-                    "bias_rate_factor")
-
-
-def parse_inference_overrides(settings: list[str]) -> dict[str, float]:
-    """{field: value} from "field=value" strings (`--set`) for INFERENCE_FIELDS; ValueError
-    naming the setting and the allowed fields otherwise."""
-    result = {}
-    for setting in settings:
-        field, _, value = setting.partition("=")
-        if field not in INFERENCE_FIELDS:
-            raise ValueError(f"--set={setting}: field must be one of {sorted(INFERENCE_FIELDS)}")
-        try:
-            result[field] = float(value)
-        except ValueError:
-            raise ValueError(f"--set={setting}: value must be a number") from None
-    return result
-
-
-def with_inference_overrides(params, overrides: dict[str, float]):
-    """params (a trained network's `Params`) with the overridden fields as float32 scalars."""
-    import jax.numpy as jnp
-
-    return params.replace(**{field: jnp.asarray(value, jnp.float32)
-                             for field, value in overrides.items()})

@@ -41,7 +41,7 @@ flags.DEFINE_integer("batch_size", 50, "Images run side by side.")
 flags.DEFINE_integer("seed", 5, "Evaluation key.")
 flags.DEFINE_string("out", "", "Also write the JSON lines to this file.")
 flags.DEFINE_multi_string("set", [], "field=value: a numeric neuron or input field changed for "
-                          "inference only (e.g. walk_up=0.03); cli.INFERENCE_FIELDS.")
+                          "inference only (e.g. walk_up=0.03); saved_runs.INFERENCE_FIELDS.")
 flags.DEFINE_bool("fixed", True, "Also evaluate the fixed presentation (off: the early rules "
                   "only, e.g. on test when the run's metrics already hold the fixed figure).")
 flags.DEFINE_integer("timing_repeats", 2, "Evaluations per rule; images/s is that of the fastest "
@@ -62,7 +62,7 @@ def main(argv):
     del argv
     workdir = Path(FLAGS.workdir)
     margins = [float(m) for m in FLAGS.margins]
-    overrides = cli.parse_inference_overrides(FLAGS.set)
+    overrides = saved_runs.parse_inference_overrides(FLAGS.set)
     networks, config, metadata = saved_runs.load_trained_networks(workdir, FLAGS.inference_ms)
     data = run.load_data(config, verbose=False)
     images, labels = ((data.validation_x, data.validation_y) if FLAGS.split == "validation"
@@ -75,7 +75,7 @@ def main(argv):
     key = jax.random.key(FLAGS.seed)
     lines = []
     for label, spec, params, state in networks:
-        params = cli.with_inference_overrides(params, overrides)
+        params = saved_runs.with_inference_overrides(params, overrides)
         common = {**label, "epoch": metadata["epoch"], "split": FLAGS.split,
                   "images": len(labels), "inference_ms": spec.inference_ms,
                   **({"inference_overrides": overrides} if overrides else {})}

@@ -39,7 +39,7 @@ flags.DEFINE_multi_string("set", [], "field=value: a numeric Params field of the
 def main(argv):
     del argv
     workdir = Path(FLAGS.workdir)
-    overrides = cli.parse_inference_overrides(FLAGS.set)
+    overrides = saved_runs.parse_inference_overrides(FLAGS.set)
     # The states are read with the trained config (the overrides are inference-only numbers).
     networks, config, metadata = saved_runs.load_trained_networks(workdir, FLAGS.inference_ms)
     data = run.load_data(config, verbose=False)
@@ -57,7 +57,7 @@ def main(argv):
     times = [t for t in (25, 50, 100, 150, 200, 300, 500, 1000) if t < end] + [end]
     curves = []
     for label, spec, params, state in networks:
-        params = cli.with_inference_overrides(params, overrides)
+        params = saved_runs.with_inference_overrides(params, overrides)
         result = srbm_jax.evaluate(jax.random.key(FLAGS.seed), state, images, labels, params,
                                    spec, batch_size=min(250, len(labels)))
         accuracy = result["accuracy_vs_time"]

@@ -438,15 +438,15 @@ def test_a_study_over_seeds_only_has_one_row_and_plots_against_the_epoch():
 
 
 def test_inference_overrides_replace_only_the_named_fields():
-    from experiments import cli
+    from srbm_jax.run import saved_runs
 
     params = srbm_jax.default_params()
-    overrides = cli.parse_inference_overrides(["walk_up=0.03", "spike_rate_hz=250"])
+    overrides = saved_runs.parse_inference_overrides(["walk_up=0.03", "spike_rate_hz=250"])
     assert overrides == {"walk_up": 0.03, "spike_rate_hz": 250.0}
-    changed = cli.with_inference_overrides(params, overrides)
+    changed = saved_runs.with_inference_overrides(params, overrides)
     assert float(changed.walk_up) == pytest.approx(0.03) and float(changed.spike_rate_hz) == 250.0
     assert changed.walk_up.dtype == jax.numpy.float32
     assert float(changed.walk_down) == float(params.walk_down) and changed.device is params.device
     for bad, message in (("n_hidden=3", "field must be one of"), ("walk_up=x", "value must be a number")):
         with pytest.raises(ValueError, match=f"--set={bad}: {message}"):
-            cli.parse_inference_overrides([bad])
+            saved_runs.parse_inference_overrides([bad])

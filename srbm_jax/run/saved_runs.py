@@ -121,6 +121,35 @@ def parse_changes(settings: list[str], config) -> dict[str, Any]:
     return result
 
 
+# Numeric neuron / input fields an evaluation may change (`--set` of presentation_time,
+# early_decision and benchmarks.throughput; the weights' shapes and the device stay the
+# checkpoint's).
+INFERENCE_FIELDS = ("walk_up", "walk_down", "spike_rate_hz", "input_threshold",
+                    "firing_threshold", "alpha", "membrane_tau_ms", "refractory_ms",
+                    "bias_rate_factor")
+
+
+def parse_inference_overrides(settings: list[str]) -> dict[str, float]:
+    """{field: value} from "field=value" strings for INFERENCE_FIELDS; ValueError naming the
+    setting and the allowed fields otherwise."""
+    result = {}
+    for setting in settings:
+        field, _, value = setting.partition("=")
+        if field not in INFERENCE_FIELDS:
+            raise ValueError(f"--set={setting}: field must be one of {sorted(INFERENCE_FIELDS)}")
+        try:
+            result[field] = float(value)
+        except ValueError:
+            raise ValueError(f"--set={setting}: value must be a number") from None
+    return result
+
+
+def with_inference_overrides(params, overrides: dict[str, float]):
+    """params (a trained network's `Params`) with the overridden fields as float32 scalars."""
+    return params.replace(**{field: jax.numpy.asarray(value, jax.numpy.float32)
+                             for field, value in overrides.items()})
+
+
 def continue_run(source, epochs: int, changes: dict, workdir, *, resume: bool = False,
                  out: str = "", verbose: bool = True) -> list[dict]:
     """Train `epochs` more epochs of a finished run (`source`, at an epoch boundary) with
