@@ -25,11 +25,13 @@ declare -A SWEEP=(
   # the label-neuron mechanism (RESULTS 11): 80 label neurons whose clamped group fires at half
   # the rate give the hidden layer the label drive of 40 at the full rate
   [label_drive]="$CONFIG --config.n_label=80 --sweep=label_rate_factor=0.5"
+  [label_drive_160]="$CONFIG --config.n_label=160 --sweep=label_rate_factor=0.25"
   # the label-neuron study again at the Xavier sigma (init_std 0.03426) of the slides' later
   # runs: is "more label neurons cost accuracy" an effect of the IBM init's wide weights?
   [label_neurons_xavier]="$CONFIG --config.device.init_std=0.03426 --sweep=n_label=40,160"
 )
-ORDER=(pixel_threshold spike_rate init_sigma label_neurons label_drive label_neurons_xavier
+ORDER=(pixel_threshold spike_rate init_sigma label_neurons label_drive label_drive_160
+       label_neurons_xavier
        hidden_neurons walk_step set_reset_step)
 # shellcheck source=../run_rows.sh
 source results/run_rows.sh
