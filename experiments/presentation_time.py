@@ -6,11 +6,11 @@ inference-only settings.
   python -m experiments.presentation_time --workdir=<run dir> --split=test   # report only
 
 Reads the newest checkpoint of a `train_mnist` run or an `experiments.study` (every network),
-evaluates the first
-`images` images of the split (validation by default: the held-out last training images, where a
-presentation time is chosen; `--split=test` reports, never chooses) with the presentation
-lengthened to inference_ms, and prints one JSON line per network with the accuracy had the presentation
-stopped after 25, 50, 100, ... ms and at its end (label-group counts so far).
+evaluates the first `images` images of the split (validation by default: the held-out last
+training images, where a presentation time is chosen; `--split=test` reports, never chooses)
+with the presentation lengthened to inference_ms, and prints one JSON line per network with the
+accuracy had the presentation stopped after 25, 50, 100, ... ms and at its end (label-group
+counts so far); for a study, then one line with their mean and sample sd.
 """
 from __future__ import annotations
 
@@ -35,7 +35,10 @@ flags.DEFINE_enum("split", "validation", ["validation", "test"],
 flags.DEFINE_integer("images", 2000, "First N images of the split.")
 flags.DEFINE_integer("seed", 5, "Evaluation key.")
 flags.DEFINE_multi_string("set", [], "field=value: a numeric Params field of the run's config "
-                          "changed for inference only (e.g. walk_up=0.03, spike_rate_hz=250).")
+                          "changed for inference only (e.g. walk_up=0.03, spike_rate_hz=250); "
+                          "saved_runs.INFERENCE_FIELDS.")
+
+
 def main(argv):
     del argv
     workdir = Path(FLAGS.workdir)
