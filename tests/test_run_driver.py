@@ -442,3 +442,16 @@ def test_a_swallowed_ctrl_c_still_stops_the_run_at_the_next_chunk(tmp_path):
     assert latest_path(tmp_path).exists()  # stopped after its first checkpoint, which is kept
     summary = run(config, tmp_path, resume=True)
     assert summary["epochs"] == 3
+
+
+def test_parse_changes_types_values_like_the_config_and_names_bad_settings():
+    from experiments.configs import default as default_config
+
+    config = default_config.get_config()
+    changes = saved_runs.parse_changes(["batch_size=8", "device.set_step=0.005"], config)
+    assert changes == {"batch_size": 8, "device.set_step": 0.005}
+    assert isinstance(changes["batch_size"], int)
+    with pytest.raises(ValueError, match=r"--set=batch_size=x: value must be an integer"):
+        saved_runs.parse_changes(["batch_size=x"], config)
+    with pytest.raises(ValueError, match=r"--set=device.kind=3: field must be one of"):
+        saved_runs.parse_changes(["device.kind=3"], config)

@@ -103,22 +103,42 @@ CONTINUE_FIELDS = ("walk_up", "walk_down", "input_threshold", "spike_rate_hz", "
                    "batch_size", "weight_decay", "step_decay")
 
 
-def parse_changes(settings: list[str], config) -> dict[str, Any]:
-    """{field: value} from "field=value" strings: a field of CONTINUE_FIELDS or a numeric field
-    of the run's device ("device.set_step=0.005"); ValueError naming the setting otherwise."""
-    allowed = list(CONTINUE_FIELDS) + [f"device.{name}" for name, value in config.device.items()
-                                       if isinstance(value, float)]
+def _parse_settings(settings: list[str], allowed, convert) -> dict[str, Any]:
+    """{field: convert(field, value)} from "field=value" strings whose field is in `allowed`;
+    ValueError naming the setting and the allowed fields, or the type `convert` expects."""
     result = {}
     for setting in settings:
         field, _, value = setting.partition("=")
         if field not in allowed:
             raise ValueError(f"--set={setting}: field must be one of {sorted(allowed)}")
-        current = config.device[field[7:]] if field.startswith("device.") else config[field]
         try:
-            result[field] = type(current)(value)
-        except ValueError:
-            raise ValueError(f"--set={setting}: value must be a {type(current).__name__}") from None
+            result[field] = convert(field, value)
+        except ValueError as error:
+            raise ValueError(f"--set={setting}: value must be {error}") from None
     return result
+
+
+def _typed_like(current, value: str):
+    """value converted to the type of `current`; ValueError("an integer" / "a number") when it
+    cannot be."""
+    kind = type(current)
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValueError({int: "an integer", float: "a number"}.get(kind, f"a {kind.__name__}")) from None
+
+
+def parse_changes(settings: list[str], config) -> dict[str, Any]:
+    """{field: value} from "field=value" strings: a field of CONTINUE_FIELDS or a numeric field
+    of the run's device ("device.set_step=0.005"); ValueError naming the setting otherwise."""
+    allowed = list(CONTINUE_FIELDS) + [f"device.{name}" for name, value in config.device.items()
+                                       if isinstance(value, float)]
+
+    def convert(field, value):
+        current = config.device[field[7:]] if field.startswith("device.") else config[field]
+        return _typed_like(current, value)
+
+    return _parse_settings(settings, allowed, convert)
 
 
 # Numeric neuron / input fields an evaluation may change (`--set` of presentation_time,
@@ -132,16 +152,13 @@ INFERENCE_FIELDS = ("walk_up", "walk_down", "spike_rate_hz", "input_threshold",
 def parse_inference_overrides(settings: list[str]) -> dict[str, float]:
     """{field: value} from "field=value" strings for INFERENCE_FIELDS; ValueError naming the
     setting and the allowed fields otherwise."""
-    result = {}
-    for setting in settings:
-        field, _, value = setting.partition("=")
-        if field not in INFERENCE_FIELDS:
-            raise ValueError(f"--set={setting}: field must be one of {sorted(INFERENCE_FIELDS)}")
+    def convert(field, value):
         try:
-            result[field] = float(value)
+            return float(value)
         except ValueError:
-            raise ValueError(f"--set={setting}: value must be a number") from None
-    return result
+            raise ValueError("a number") from None
+
+    return _parse_settings(settings, INFERENCE_FIELDS, convert)
 
 
 def with_inference_overrides(params, overrides: dict[str, float]):
