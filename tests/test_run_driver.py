@@ -211,8 +211,8 @@ def test_average_run_states_is_the_mean_of_distinct_points(straight):
     workdir = straight[0]
     config = saved_runs.load_run_config(workdir)
     paths = history_paths(workdir)
-    mean, points = saved_runs.average_run_states(paths, config)
-    assert points == [(1, 0), (2, 0)]
+    networks, mean, same_config, points = saved_runs.average_run_states(paths, config)
+    assert points == [(1, 0), (2, 0)] and networks.n == 1 and same_config.seed == config.seed
     states = [saved_runs.load_run_state(p, config)[0] for p in (paths[0], paths[2])]
     expected = np.mean([np.asarray(s.g_plus) for s in states], axis=0)
     np.testing.assert_allclose(mean.g_plus, expected, rtol=1e-6)
@@ -220,6 +220,11 @@ def test_average_run_states_is_the_mean_of_distinct_points(straight):
     other.device.set_step = 0.02
     with pytest.raises(ValueError, match="config differs"):
         saved_runs.average_run_states(paths, other)
+    _, last, _, points = saved_runs.average_run_states(paths, config, epochs=(2, 2))
+    assert points == [(2, 0)]
+    np.testing.assert_array_equal(last.g_plus, saved_runs.load_run_state(paths[2], config)[0].g_plus)
+    with pytest.raises(ValueError, match="none of the 3 checkpoints is the end of epoch 3..4"):
+        saved_runs.average_run_states(paths, config, epochs=(3, 4))
 
 
 def test_continue_run_without_changes_equals_the_longer_run(straight, tmp_path):

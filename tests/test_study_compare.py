@@ -304,6 +304,18 @@ def test_study_entry_point_writes_its_outputs(tmp_path, cache):  # noqa: F811
     for name in ("study.jsonl", "study.md", "study.png", "config.json", METRICS_NAME):
         assert (tmp_path / name).exists(), name
     assert "| 0.02 | 2 |" in (tmp_path / "study.md").read_text()
+    # the average of one epoch-end state is that state: per network, the test accuracy the
+    # study recorded after epoch 1 with the same key (experiments/average_weights.py)
+    done = _run(_ENTRY.format(module="average_weights"),
+                [f"--workdir={tmp_path}", "--epochs=1-1", "--split=test"], cache)
+    assert done.returncode == 0, done.stderr[-3000:]
+    averaged = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    recorded = read_metrics(tmp_path / METRICS_NAME)
+    assert [(a["device.set_step"], a["seed"], a["test_accuracy"]) for a in averaged[:4]] == [
+        (r["device.set_step"], r["seed"], r["test_accuracy"]) for r in recorded]
+    assert averaged[4]["networks"] == 4 and averaged[4]["averaged_points"] == [[1, 0]]
+    done = _run(_ENTRY.format(module="average_weights"), [f"--workdir={tmp_path}"], cache)
+    assert done.returncode != 0 and "no validation split" in done.stderr
     # early-decision inference of the study's trained networks (experiments/early_decision.py)
     done = _run(_ENTRY.format(module="early_decision"),
                 [f"--workdir={tmp_path}", "--split=test", "--images=10", "--margins=2",

@@ -7,6 +7,7 @@ and averaging the states of their checkpoints.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -51,31 +52,54 @@ def load_run_state(path_or_workdir, config) -> tuple[Any, dict]:
     return jax.tree_util.tree_map(jax.numpy.asarray, tree["device"]), metadata
 
 
+def load_checkpoint_networks(path, config=None):
+    """The networks of one checkpoint file of a run or a study, as the run driver holds them.
+
+    Args:
+      path: a checkpoint file (`checkpoints/ckpt-*.npz`) of a train_mnist run or an
+        experiments.study.
+      config: a run's config to check the checkpoint against (`training.checkpoint_check`;
+        default: the config the checkpoint stores). Ignored for a study, whose checkpoint
+        carries its own fingerprint.
+    Returns:
+      (networks: `Networks` (stacked for a study, labels {"seed", swept field: value}), device
+      states (a leading network axis for a study), the run's config, the checkpoint's
+      metadata).
+    """
+    from srbm_jax import study  # study builds on this package
+
+    path = Path(path)
+    metadata = checkpoint.read_metadata(path)
+    if "study" in metadata:
+        spec, params, grid, states, metadata = study.load_study_states(path)
+        fields = [f for f in grid if f != "seed"]
+        labels = [{"seed": int(grid["seed"][n]), **{f: float(grid[f][n]) for f in fields}}
+                  for n in range(len(grid["seed"]))]
+        networks = dataclasses.replace(nets.seed_networks(spec, params, grid["seed"]),
+                                       labels=labels)
+        return networks, states, load_config(metadata["config"]), metadata
+    if config is None:
+        config = load_config(metadata.get("config", {}))
+    state, metadata = load_run_state(path, config)
+    spec, params = spec_and_params(config)
+    return nets.one_network(spec, params, config.seed), state, config, metadata
+
+
 def load_trained_networks(workdir, inference_ms: float | None = None):
     """The trained networks of a run or a study workdir (its newest checkpoint), one entry per
     network: [(labels {"seed": ..., swept field: value}, spec, params, device state)], and the
     config and the checkpoint's metadata. inference_ms: a presentation time for the specs
     (None: the run's own)."""
-    from srbm_jax import study  # study builds on this package
-
     workdir = Path(workdir)
     path = latest_path(workdir)
-    if "study" in checkpoint.read_metadata(path):
-        spec, params, grid, states, metadata = study.load_study_states(path)
-        config = load_config(metadata["config"])
-        fields = [f for f in grid if f != "seed"]
-        networks = [({"seed": int(grid["seed"][n]), **{f: float(grid[f][n]) for f in fields}},
-                     jax.tree_util.tree_map(lambda leaf, n=n: leaf[n], params),
-                     jax.tree_util.tree_map(lambda leaf, n=n: jax.numpy.asarray(leaf[n]), states))
-                    for n in range(len(grid["seed"]))]
-    else:
-        config = load_run_config(workdir)
-        state, metadata = load_run_state(path, config)
-        spec, params = spec_and_params(config)
-        networks = [({"seed": int(config.seed)}, params, state)]
+    config = None if "study" in checkpoint.read_metadata(path) else load_run_config(workdir)
+    networks, states, config, metadata = load_checkpoint_networks(path, config)
+    spec = networks.spec
     if inference_ms is not None:
         spec = spec.replace(inference_ms=float(inference_ms))
-    return [(labels, spec, p, s) for labels, p, s in networks], config, metadata
+    return [(networks.labels[n], spec, networks.params_of(n),
+             jax.tree_util.tree_map(jax.numpy.asarray, networks.state_of(states, n)))
+            for n in range(networks.n)], config, metadata
 
 
 def checkpoint_template(like: dict, path: Path) -> dict:
@@ -217,27 +241,52 @@ def _write_config(workdir: Path, config) -> None:
         handle.write(json.dumps(config_dict(config), indent=2) + "\n")
 
 
-def average_run_states(paths, config, window: int = 0) -> tuple[Any, list[tuple[int, int]]]:
-    """Tail average of a run's saved checkpoints (Polyak-Ruppert averaging): the mean of the
-    device states in `paths`, checkpoints of one run of `config`. Needs a device whose read is
-    linear in its state (`Device.linear_read`). Checkpoints of the same point of training
-    ((epoch e, image N) and (epoch e + 1, image 0) of an N-image epoch) count once; window > 0
-    keeps only the points within the last `window` training images before the newest one.
-    Returns (averaged state, sorted [(epoch, image)] of the distinct points averaged).
-    (`config.tail_average_epochs` / `ema_half_life_images` compute averages during a run.)"""
-    spec, _ = spec_and_params(config)
-    if not spec.device.linear_read:
-        raise config_error("device", f"{spec.device.name!r} cannot be averaged: its read is not "
-                                     "linear in its state (Device.linear_read)")
+def average_run_states(paths, config=None, window: int = 0, epochs: tuple[int, int] | None = None):
+    """Tail average of a run's or a study's saved checkpoints (Polyak-Ruppert averaging): the
+    mean of the device states in `paths`, per network (a study's networks are averaged each
+    with itself, side by side).
+
+    Needs a device whose read is linear in its state (`Device.linear_read`). Checkpoints of the
+    same point of training ((epoch e, image N) and (epoch e + 1, image 0) of an N-image epoch)
+    count once. (`config.tail_average_epochs` / `ema_half_life_images` average during a run.)
+
+    Args:
+      paths: checkpoint files of one run (checked against `config`, default the first
+        checkpoint's) or of one study (all with the same study fingerprint).
+      window: > 0 keeps only the points within the last `window` training images before the
+        newest one.
+      epochs: (first, last), 1-based, inclusive: keep only the states at the ends of these
+        epochs (e.g. (6, 10): the 5 epoch-end states of epochs 6-10); None keeps every point.
+    Returns:
+      (networks (`load_checkpoint_networks`), averaged states, the run's config, sorted
+      [(epoch, image)] of the distinct points averaged).
+    """
     if not paths:
         raise ValueError("average_run_states: no checkpoints given")
-    states = {}
+    states, first = {}, None
     for path in paths:
-        state, metadata = load_run_state(path, config)
+        networks, state, run_config, metadata = load_checkpoint_networks(path, config)
+        if first is None:
+            first, config = (networks, run_config, metadata.get("study")), run_config
+            if not networks.spec.device.linear_read:
+                raise config_error("device", f"{networks.spec.device.name!r} cannot be averaged: "
+                                             "its read is not linear in its state "
+                                             "(Device.linear_read)")
+        elif metadata.get("study") != first[2]:
+            raise ValueError(f"{path} is not a checkpoint of the same run or study as {paths[0]}")
         point = int(metadata["epoch"]) * config.train_size + int(metadata["next_image"])
         states.setdefault(point, state)
+    if epochs is not None:
+        low, high = epochs
+        if not 1 <= low <= high:
+            raise ValueError(f"epochs = {epochs}: allowed (first, last) with 1 <= first <= last")
+        states = {point: state for point, state in states.items()
+                  if point % config.train_size == 0 and low <= point // config.train_size <= high}
+        if not states:
+            raise ValueError(f"epochs = {epochs}: none of the {len(paths)} checkpoints is the end "
+                             f"of epoch {low}..{high}")
     if window > 0:
         newest = max(states)
         states = {point: state for point, state in states.items() if point > newest - window}
     points = sorted(divmod(point, config.train_size) for point in states)
-    return average_states(list(states.values())), points
+    return first[0], average_states([states[p] for p in sorted(states)]), config, points
