@@ -29,7 +29,7 @@ from absl import app, flags
 from experiments import cli
 from srbm_jax import checkpoint, run
 from srbm_jax.run import networks as nets
-from srbm_jax.run.records import accuracy_every_10_ms, emit_record
+from srbm_jax.run.records import Progress, accuracy_every_10_ms, emit_record
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "The train_mnist run or study directory (its "
@@ -95,7 +95,9 @@ def main(argv):
     eval_epoch = FLAGS.eval_epoch or newest
     results = nets.evaluate(networks, state, images, labels, epoch=eval_epoch - 1,
                             batch_size=min(config.eval_batch_size, len(labels)),
-                            split=FLAGS.split)
+                            split=FLAGS.split,
+                            progress=Progress(f"average of {len(points)} states, {FLAGS.split}",
+                                              len(labels)))
     spec = networks.spec
     hundred = spec.ticks(100.0) - 1 if spec.inference_ms >= 100 else None
     common = {"run": str(workdir), "epochs": FLAGS.epochs, "window": FLAGS.window,
