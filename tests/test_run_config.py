@@ -35,6 +35,14 @@ def test_configs_build_valid_spec_and_params(get_config):
     assert float(params.device.set_step) == pytest.approx(config.device.set_step)
 
 
+def test_best_config_takes_a_front_end_choice_and_keeps_its_settings():
+    config = best.get_config("gpgm_linear,pooling")
+    plain = best.get_config()
+    assert config.front_end.name == "pooling" and plain.front_end.name != "pooling"
+    assert (config.batch_size, config.device.set_step, config.input_threshold) == (
+        plain.batch_size, plain.device.set_step, plain.input_threshold)
+
+
 @pytest.mark.parametrize("name", sorted(devices.DEVICES))
 def test_every_device_builds_from_its_own_section(name):
     config = default.get_config(name)
