@@ -3,6 +3,8 @@ classification under occlusion, judged by a fixed reference classifier.
 
   python -m experiments.reconstruct --workdir=<train_mnist run> --mask=bottom_half --images=200
   python -m experiments.reconstruct --workdir=<study dir> --network=2   # network 2 of a study
+  python -m experiments.reconstruct --workdir=<run> --generation_set=walk_up=0.02 \
+      --generation_set=walk_down=0.02 --generation_set=firing_threshold=0.8  # colder sampling
 
 Reads the run's config and newest checkpoint (of a study: network --network); on the first
 `images` test images (reported, never used to choose) it completes the masked part (labels
@@ -25,6 +27,7 @@ from experiments import cli
 from srbm_jax import analysis, generative, run
 from srbm_jax.files import atomic_write
 from srbm_jax.generative import reference as reference_lib
+from srbm_jax.run import saved_runs
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "A train_mnist run or study directory.", required=True)
@@ -42,12 +45,18 @@ flags.DEFINE_integer("occlusion_images", 500, "First N test images of the occlus
 flags.DEFINE_string("reference", "results/reference_classifier/reference.npz",
                     "Reference classifier (experiments/train_reference.py).")
 flags.DEFINE_integer("seed", 7, "Key of the free-running networks.")
+flags.DEFINE_multi_string("generation_set", [], "field=value: a numeric Params field changed for "
+                          "generation from labels only (saved_runs.INFERENCE_FIELDS), e.g. "
+                          "walk_up=0.02 --generation_set=walk_down=0.02 "
+                          "--generation_set=firing_threshold=0.8, a lower sampling temperature "
+                          "(RESULTS 15).")
 
 
 def main(argv):
     del argv
     workdir = Path(FLAGS.workdir)
     out = Path(FLAGS.out) if FLAGS.out else workdir / "generative"
+    generation_overrides = saved_runs.parse_inference_overrides(FLAGS.generation_set)
     networks, config, metadata = run.load_trained_networks(workdir)
     if not 0 <= FLAGS.network < len(networks):
         raise ValueError(f"--network={FLAGS.network} is out of range: allowed 0..{len(networks) - 1}")
@@ -69,8 +78,10 @@ def main(argv):
         return float(np.mean(reference_lib.predict(model, x) == labels))
 
     classes = np.repeat(np.arange(10), FLAGS.per_class)
-    generated = generative.generate(jax.random.fold_in(key, 1), state, classes, params, spec,
-                                    duration_ms=FLAGS.duration_ms, burn_in_ms=FLAGS.burn_in_ms)
+    generated = generative.generate(
+        jax.random.fold_in(key, 1), state, classes,
+        saved_runs.with_inference_overrides(params, generation_overrides), spec,
+        duration_ms=FLAGS.duration_ms, burn_in_ms=FLAGS.burn_in_ms)
     n_occ = min(FLAGS.occlusion_images, len(data.test_y))
     fractions = [float(f) for f in FLAGS.occlusion_fractions]
     curves = {fill: generative.occlusion_accuracy(
@@ -86,7 +97,8 @@ def main(argv):
         "reference": {"path": FLAGS.reference, **ref_meta},
         "reference_accuracy": {"original": ref_accuracy(pixels), "masked": ref_accuracy(masked),
                                "completed": ref_accuracy(completed)},
-        "generation": {"per_class": FLAGS.per_class, "reference_accuracy": float(np.mean(
+        "generation": {"per_class": FLAGS.per_class, "overrides": generation_overrides,
+                       "reference_accuracy": float(np.mean(
             reference_lib.predict(model, generated) == classes))},
         "occlusion": curves, "occlusion_images": n_occ,
     }

@@ -356,10 +356,12 @@ def test_study_entry_point_writes_its_outputs(tmp_path, cache):  # noqa: F811
                 [f"--workdir={tmp_path}", "--network=1", "--images=4", "--per_class=1",
                  "--occlusion_images=4", "--occlusion_fractions=0,0.5", "--duration_ms=10",
                  "--burn_in_ms=2", f"--out={tmp_path / 'generative'}",
+                 "--generation_set=walk_up=0.02", "--generation_set=walk_down=0.02",
                  f"--reference={REPO / 'results/reference_classifier/reference.npz'}"], cache)
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads((tmp_path / "generative" / "generative.json").read_text())
     assert report["network"] == 1 and report["test_images"] == 4
+    assert report["generation"]["overrides"] == {"walk_up": 0.02, "walk_down": 0.02}
     for name in ("completion.png", "generation.png", "occlusion.png"):
         assert (tmp_path / "generative" / name).stat().st_size > 1000, name
     done = _run(_ENTRY.format(module="reconstruct"), [f"--workdir={tmp_path}", "--network=4"],
