@@ -1,0 +1,81 @@
+"""best.py's knobs re-chosen on validation: one table over the rows of results/best_choice/run.sh.
+
+  python results/best_choice/summary.py > results/best_choice/summary.md
+
+For every finished row (its study.jsonl) and every value: the validation accuracy after the last
+epoch, mean (sd) over seeds 1-3, and its paired difference from best.py's own value in the same
+row (same seeds, so the same initial states and image orders where the value does not change
+them; the step_decay rows are paired with the set_reset_step row's 0.005 networks, which are
+best.py). Rule (results/best_choice/run.sh): a value replaces best.py's when its mean beats
+best.py's by more than one sd of the paired differences and by more than 0.1 points. Test accuracy
+is not read.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parents[1]))
+
+from experiments.configs import best  # noqa: E402
+
+# the swept field of each row, and where best.py's networks of a row without its value live
+BASELINE_ROW = {"step_decay_0.8": "set_reset_step", "step_decay_0.6": "set_reset_step"}
+MIN_GAIN = 0.1  # points: smaller gains are not worth a change however consistent
+
+
+def best_value(field: str) -> float:
+    """best.py's value of a swept field ("a+b" tied fields: the first)."""
+    config = best.get_config()
+    name = field.split("+")[0]
+    section, _, leaf = name.rpartition(".")
+    return float((config[section] if section else config)[leaf])
+
+
+def last_epoch(path: Path) -> tuple[str, dict[float, dict[int, float]]]:
+    """(swept field, {value: {seed: validation accuracy % after the last epoch}})."""
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    epoch = max(r["epoch"] for r in records)
+    fields = [k for k in records[0] if k not in ("epoch", "seed", "wall_s", "network")
+              and not k.startswith(("validation_", "test_"))]
+    if len(fields) != 1:
+        raise ValueError(f"{path}: expected one swept field, found {fields}")
+    table: dict[float, dict[int, float]] = {}
+    for r in records:
+        if r["epoch"] == epoch:
+            table.setdefault(float(r[fields[0]]), {})[int(r["seed"])] = 100 * r["validation_accuracy"]
+    return fields[0], table
+
+
+def main() -> None:
+    print("| row | value | validation, last epoch | minus best.py's (paired) | verdict |")
+    print("|---|---|---|---|---|")
+    for row_dir in sorted(p for p in ROOT.iterdir() if (p / "study.jsonl").exists()):
+        field, table = last_epoch(row_dir / "study.jsonl")
+        row = row_dir.name
+        if row in BASELINE_ROW:
+            base_field, base_table = last_epoch(ROOT / BASELINE_ROW[row] / "study.jsonl")
+            baseline = base_table[best_value(base_field)]
+            label = f"step_decay = {row.rpartition('_')[2]}"
+            table = {label: next(iter(table.values()))}
+        else:
+            baseline = table.get(best_value(field))
+        for value, seeds in table.items():
+            accuracies = np.array(list(seeds.values()))
+            cell = f"{accuracies.mean():.2f} ({accuracies.std(ddof=1):.2f})"
+            is_best = baseline is seeds
+            if baseline is None or is_best:
+                print(f"| {row} | {value} | {cell} | {'best.py' if is_best else '-'} | |")
+                continue
+            diff = np.array([seeds[s] - baseline[s] for s in sorted(seeds)])
+            wins = diff.mean() > max(diff.std(ddof=1), MIN_GAIN)
+            print(f"| {row} | {value} | {cell} | {diff.mean():+.2f} ({diff.std(ddof=1):.2f}) | "
+                  f"{'**better**' if wins else ''} |")
+
+
+if __name__ == "__main__":
+    main()
