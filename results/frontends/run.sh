@@ -1,27 +1,31 @@
 #!/usr/bin/env bash
 # Issue 15 (front ends): each front end with the sRBM, on the validation split, 3 seeds vmapped
-# per row. Screening protocol as results/studies/run.sh (IBM defaults, the first 5,000 training
-# images x 3 epochs, validation = the last 5,000 training images, test = the first 1,000 test
-# images, reported). The CNN rows need results/cnn/cnn.npz (python -m experiments.train_cnn).
+# per row, with the best sRBM settings (experiments/configs/best.py; CONFIG=experiments/configs/
+# default.py for the IBM defaults). Screening protocol as results/studies/run.sh (the first 5,000
+# training images x 3 epochs, validation = the last 5,000 training images, test = the first
+# 1,000 test images, reported; 100 ms presentation). The CNN rows need results/cnn/cnn.npz
+# (python -m experiments.train_cnn).
 #   bash results/frontends/run.sh [row ...]
+#   CONFIG=experiments/configs/default.py bash results/frontends/run.sh [row ...]
 set -u
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
-COMMON=(--seeds=1,2,3 --resume
+CONFIG=${CONFIG:-experiments/configs/best.py}
+COMMON=(--seeds=1,2,3 --resume --config.inference_ms=100 --config.eval_every=1
         --config.train_size=5000 --config.validation_size=5000 --config.test_size=1000
         --config.epochs=3 --config.checkpoint_every_images=0 --config.keep_checkpoints=1
         --config.keep_epoch_checkpoints=False)
 declare -A ROW=(
-  [pixels]="--config=experiments/configs/default.py --sweep=input_threshold=0,0.5"
-  [pixels_rate]="--config=experiments/configs/default.py --config.input_coding=rate"
-  [avg_quadrants]="--config=experiments/configs/default.py:gpgm_linear,pooling --config.front_end.maps=avg"
-  [max_quadrants]="--config=experiments/configs/default.py:gpgm_linear,pooling --config.front_end.maps=max"
-  [combo_quadrants]="--config=experiments/configs/default.py:gpgm_linear,pooling --config.front_end.maps=combo"
-  [avg_compact]="--config=experiments/configs/default.py:gpgm_linear,pooling --config.front_end.maps=avg --config.front_end.layout=compact --config.n_data=196"
-  [combo_compact]="--config=experiments/configs/default.py:gpgm_linear,pooling --config.front_end.maps=combo --config.front_end.layout=compact --config.n_data=392"
-  [cnn_mode1]="--config=experiments/configs/default.py:gpgm_linear,cnn --config.front_end.mode=1 --config.n_data=720 --sweep=input_threshold=0.1,0.3"
-  [cnn_mode2]="--config=experiments/configs/default.py:gpgm_linear,cnn --sweep=input_threshold=0.1,0.3"
-  [cnn_mode2_rate]="--config=experiments/configs/default.py:gpgm_linear,cnn --config.input_coding=rate"
+  [pixels]="--config=$CONFIG --sweep=input_threshold=0.3"   # best.py itself: the baseline
+  [pixels_rate]="--config=$CONFIG --config.input_coding=rate"
+  [avg_quadrants]="--config=$CONFIG:gpgm_linear,pooling --config.front_end.maps=avg"
+  [max_quadrants]="--config=$CONFIG:gpgm_linear,pooling --config.front_end.maps=max"
+  [combo_quadrants]="--config=$CONFIG:gpgm_linear,pooling --config.front_end.maps=combo"
+  [avg_compact]="--config=$CONFIG:gpgm_linear,pooling --config.front_end.maps=avg --config.front_end.layout=compact --config.n_data=196"
+  [combo_compact]="--config=$CONFIG:gpgm_linear,pooling --config.front_end.maps=combo --config.front_end.layout=compact --config.n_data=392"
+  [cnn_mode1]="--config=$CONFIG:gpgm_linear,cnn --config.front_end.mode=1 --config.n_data=720 --sweep=input_threshold=0.1,0.3"
+  [cnn_mode2]="--config=$CONFIG:gpgm_linear,cnn --sweep=input_threshold=0.1,0.3"
+  [cnn_mode2_rate]="--config=$CONFIG:gpgm_linear,cnn --config.input_coding=rate"
 )
 ORDER=(pixels pixels_rate avg_quadrants max_quadrants combo_quadrants avg_compact combo_compact
        cnn_mode1 cnn_mode2 cnn_mode2_rate)
