@@ -21,6 +21,8 @@ declare -A ROW=(
   [init_std]="$CONFIG --sweep=device.init_std=0.03426,0.1,0.3"
   # 0.03-0.05: the IBM-defaults walk study (RESULTS 11) fell monotonically towards 0.04, its edge
   [walk_step]="$CONFIG --sweep=walk_up+walk_down=0.03,0.04,0.05"
+  # below 0.03, where walk_step's trend still pointed after its first epoch (session 10)
+  [walk_step_low]="$CONFIG --sweep=walk_up+walk_down=0.015,0.02,0.025"
   [weight_decay]="$CONFIG --sweep=weight_decay=0,5e-6,2e-5"
   [spike_rate]="$CONFIG --sweep=spike_rate_hz=200,220,240"
   [batch_size]="$CONFIG --sweep=batch_size=1,8,16"
@@ -28,7 +30,7 @@ declare -A ROW=(
   [step_decay_0.8]="$CONFIG --config.step_decay=0.8 --sweep=input_threshold=0.3"
   [step_decay_0.6]="$CONFIG --config.step_decay=0.6 --sweep=input_threshold=0.3"
 )
-ORDER=(set_reset_step init_std walk_step weight_decay spike_rate batch_size step_decay_0.8
+ORDER=(set_reset_step init_std walk_step walk_step_low weight_decay spike_rate batch_size step_decay_0.8
        step_decay_0.6)
 # shellcheck source=../run_rows.sh
 source results/run_rows.sh
