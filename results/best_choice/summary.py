@@ -5,8 +5,8 @@
 For every finished row (its study.jsonl) and every value: the validation accuracy after the last
 epoch, mean (sd) over seeds 1-3, and its paired difference from best.py's own value in the same
 row (same seeds, so the same initial states and image orders where the value does not change
-them; the step_decay rows are paired with the set_reset_step row's 0.005 networks, which are
-best.py). Rule (results/best_choice/run.sh): a value replaces best.py's when its mean beats
+them; the step_decay rows are paired with the set_reset_step row's 0.005 networks and
+walk_step_low with walk_step's 0.05, which are best.py). Rule (results/best_choice/run.sh): a value replaces best.py's when its mean beats
 best.py's by more than one sd of the paired differences and by more than 0.1 points. Test accuracy
 is not read.
 """
@@ -23,8 +23,11 @@ sys.path.insert(0, str(ROOT.parents[1]))
 
 from experiments.configs import best  # noqa: E402
 
-# the swept field of each row, and where best.py's networks of a row without its value live
-BASELINE_ROW = {"step_decay_0.8": "set_reset_step", "step_decay_0.6": "set_reset_step"}
+# where best.py's networks live for a row that does not sweep best.py's value
+BASELINE_ROW = {"step_decay_0.8": "set_reset_step", "step_decay_0.6": "set_reset_step",
+                "walk_step_low": "walk_step"}
+# rows that change a static setting and sweep best.py's threshold only to run: their label
+SINGLE = {"step_decay_0.8": "step_decay = 0.8", "step_decay_0.6": "step_decay = 0.6"}
 MIN_GAIN = 0.1  # points: smaller gains are not worth a change however consistent
 
 
@@ -58,10 +61,13 @@ def main() -> None:
         field, table = last_epoch(row_dir / "study.jsonl")
         row = row_dir.name
         if row in BASELINE_ROW:
-            base_field, base_table = last_epoch(ROOT / BASELINE_ROW[row] / "study.jsonl")
+            base_path = ROOT / BASELINE_ROW[row] / "study.jsonl"
+            if not base_path.exists():
+                continue
+            base_field, base_table = last_epoch(base_path)
             baseline = base_table[best_value(base_field)]
-            label = f"step_decay = {row.rpartition('_')[2]}"
-            table = {label: next(iter(table.values()))}
+            if row in SINGLE:
+                table = {SINGLE[row]: next(iter(table.values()))}
         else:
             baseline = table.get(best_value(field))
         for value, seeds in table.items():
