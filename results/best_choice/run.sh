@@ -9,9 +9,10 @@
 # confirms the new best.py (RESULTS 11's command).
 #   bash results/best_choice/run.sh [row ...]     (default: all, in this order)
 set -u
+# walk 0.05 both ways: best.py's walk when these runs were made (session 10 re-chose 0.025)
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
-CONFIG=--config=experiments/configs/best.py   # first: --config.<field> overrides must follow it
+CONFIG="--config=experiments/configs/best.py --config.walk_up=0.05 --config.walk_down=0.05"   # first: --config.<field> overrides must follow it
 COMMON=(--seeds=1,2,3 --resume --config.train_size=10000 --config.validation_size=5000
         --config.test_size=1000 --config.epochs=2 --config.eval_every=1
         --config.inference_ms=100 --config.checkpoint_every_images=0 --config.keep_checkpoints=1

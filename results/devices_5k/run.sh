@@ -1,4 +1,5 @@
 #!/bin/bash
+# walk 0.05 both ways: best.py's walk when these runs were made (session 10 re-chose 0.025)
 # The device comparison of RESULTS.md section 7 (session 5): best.py without weight decay (the
 # PCM pairs and the 2T1R cell cannot decay), 5,000 training images x 10 epochs, first 1,000 test
 # images at 300 ms, evaluated after epochs 5 and 10; 2 seeds vmapped per device; drift after
@@ -20,7 +21,7 @@ out=${1:-results/devices_5k}
 cd "$(dirname "$0")/../.."
 export SRBM_JAX_CACHE=${SRBM_JAX_CACHE:-/tmp/srbm_cache}
 export XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
-common=(--config=experiments/configs/best.py --workdir="$out" --seeds=2 --drift_seconds=1,3600,86400,31536000
+common=(--config=experiments/configs/best.py --config.walk_up=0.05 --config.walk_down=0.05 --workdir="$out" --seeds=2 --drift_seconds=1,3600,86400,31536000
         --config.weight_decay=0 --config.train_size=5000 --config.test_size=1000 --config.epochs=10
         --config.eval_every=5
         --variant=pcm_nonlinear_7e-5:pcm_nonlinear:dw_min=7e-5,init_std=0.033

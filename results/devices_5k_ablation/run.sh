@@ -1,4 +1,5 @@
 #!/bin/bash
+# walk 0.05 both ways: best.py's walk when these runs were made (session 10 re-chose 0.025)
 # Single-network PCM rows beside results/devices_5k (same config, same first network: root seed 2;
 # drift after 1 s and 1 year only), one process per row, one XLA thread each (session 5):
 #   pcm_nonlinear_7e-5_quiet: pcm_nonlinear_7e-5 without step noise (dw_min_std = dw_min_dtod = 0);
@@ -10,7 +11,7 @@ out=${1:-results/devices_5k_ablation}
 cd "$(dirname "$0")/../.."
 export SRBM_JAX_CACHE=${SRBM_JAX_CACHE:-/tmp/srbm_cache}
 export XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
-common=(--config=experiments/configs/best.py --workdir="$out" --seeds=1 --drift_seconds=1,31536000
+common=(--config=experiments/configs/best.py --config.walk_up=0.05 --config.walk_down=0.05 --workdir="$out" --seeds=1 --drift_seconds=1,31536000
         --config.weight_decay=0 --config.train_size=5000 --config.test_size=1000 --config.epochs=10
         --config.eval_every=5)
 mkdir -p "$out"

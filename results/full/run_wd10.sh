@@ -1,4 +1,5 @@
 #!/bin/bash
+# walk 0.05 both ways: best.py's walk when these runs were made (session 10 re-chose 0.025)
 # 10 epochs of experiments/configs/best.py with weight decay (G <- (1 - weight_decay) G per
 # training image, `Device.relax`), seeds 1-3, evaluated after epochs 5 and 10 on all 10,000 test
 # images. Three processes side by side with one XLA thread each (see run_decay10.sh).
@@ -16,7 +17,7 @@ export XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_thread
 mkdir -p "$out"
 for seed in 1 2 3; do
   dir="$out/best_wd${decay}${suffix}_s$seed"
-  ( .venv/bin/python -m experiments.train_mnist --config=experiments/configs/best.py \
+  ( .venv/bin/python -m experiments.train_mnist --config=experiments/configs/best.py --config.walk_up=0.05 --config.walk_down=0.05 \
       --workdir="$dir" --config.seed="$seed" --config.epochs="$epochs" --config.weight_decay="$decay" \
       --config.device="$device" \
       --config.eval_every=5 --resume >> "$dir.log" 2>&1
