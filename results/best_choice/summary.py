@@ -6,22 +6,18 @@ For every finished row (its study.jsonl) and every value: the validation accurac
 epoch, mean (sd) over seeds 1-3, and its paired difference from best.py's own value in the same
 row (same seeds, so the same initial states and image orders where the value does not change
 them; the step_decay rows are paired with the set_reset_step row's 0.005 networks and
-walk_step_low with walk_step's 0.05, which are best.py). Rule (results/best_choice/run.sh): a value replaces best.py's when its mean beats
-best.py's by more than one sd of the paired differences and by more than 0.1 points. Test accuracy
-is not read.
+walk_step_low with walk_step's 0.05, which are best.py). Rule (results/best_choice/run.sh): a
+value replaces best.py's when its mean beats best.py's by more than one sd of the paired
+differences and by more than 0.1 points. Test accuracy is not read.
 """
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT.parents[1]))
-
-from experiments.configs import best  # noqa: E402
 
 # where best.py's networks live for a row that does not sweep best.py's value
 BASELINE_ROW = {"step_decay_0.8": "set_reset_step", "step_decay_0.6": "set_reset_step",
@@ -31,9 +27,11 @@ SINGLE = {"step_decay_0.8": "step_decay = 0.8", "step_decay_0.6": "step_decay = 
 MIN_GAIN = 0.1  # points: smaller gains are not worth a change however consistent
 
 
-def best_value(field: str) -> float:
-    """best.py's value of a swept field ("a+b" tied fields: the first)."""
-    config = best.get_config()
+def best_value(field: str, row_dir: Path) -> float:
+    """best.py's value of a swept field ("a+b" tied fields: the first) as the row ran it: the
+    base config in the row's config.json (best.py changes when a row wins; the row keeps the
+    best.py it started from)."""
+    config = json.loads((row_dir / "config.json").read_text())["config"]
     name = field.split("+")[0]
     section, _, leaf = name.rpartition(".")
     return float((config[section] if section else config)[leaf])
@@ -65,11 +63,11 @@ def main() -> None:
             if not base_path.exists():
                 continue
             base_field, base_table = last_epoch(base_path)
-            baseline = base_table[best_value(base_field)]
+            baseline = base_table[best_value(base_field, ROOT / BASELINE_ROW[row])]
             if row in SINGLE:
                 table = {SINGLE[row]: next(iter(table.values()))}
         else:
-            baseline = table.get(best_value(field))
+            baseline = table.get(best_value(field, row_dir))
         for value, seeds in table.items():
             accuracies = np.array(list(seeds.values()))
             cell = f"{accuracies.mean():.2f} ({accuracies.std(ddof=1):.2f})"
