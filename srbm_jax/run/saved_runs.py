@@ -263,30 +263,33 @@ def average_run_states(paths, config=None, window: int = 0, epochs: tuple[int, i
     """
     if not paths:
         raise ValueError("average_run_states: no checkpoints given")
-    states, first = {}, None
-    for path in paths:
-        networks, state, run_config, metadata = load_checkpoint_networks(path, config)
-        if first is None:
-            first, config = (networks, run_config, metadata.get("study")), run_config
-            if not networks.spec.device.linear_read:
-                raise config_error("device", f"{networks.spec.device.name!r} cannot be averaged: "
-                                             "its read is not linear in its state "
-                                             "(Device.linear_read)")
-        elif metadata.get("study") != first[2]:
+    if epochs is not None and not 1 <= epochs[0] <= epochs[1]:
+        raise ValueError(f"epochs = {epochs}: allowed (first, last) with 1 <= first <= last")
+    # the points from the metadata first, so that only the checkpoints kept are loaded
+    metadata = [checkpoint.read_metadata(path) for path in paths]
+    study_id = metadata[0].get("study")
+    for path, meta in zip(paths, metadata, strict=True):
+        if meta.get("study") != study_id:
             raise ValueError(f"{path} is not a checkpoint of the same run or study as {paths[0]}")
-        point = int(metadata["epoch"]) * config.train_size + int(metadata["next_image"])
-        states.setdefault(point, state)
+    train_size = int((config or load_config(metadata[0]["config"])).train_size)
+    by_point = {}  # the first checkpoint of each point of training
+    for path, meta in zip(paths, metadata, strict=True):
+        by_point.setdefault(int(meta["epoch"]) * train_size + int(meta["next_image"]), path)
     if epochs is not None:
-        low, high = epochs
-        if not 1 <= low <= high:
-            raise ValueError(f"epochs = {epochs}: allowed (first, last) with 1 <= first <= last")
-        states = {point: state for point, state in states.items()
-                  if point % config.train_size == 0 and low <= point // config.train_size <= high}
-        if not states:
+        by_point = {point: path for point, path in by_point.items()
+                    if point % train_size == 0 and epochs[0] <= point // train_size <= epochs[1]}
+        if not by_point:
             raise ValueError(f"epochs = {epochs}: none of the {len(paths)} checkpoints is the end "
-                             f"of epoch {low}..{high}")
+                             f"of epoch {epochs[0]}..{epochs[1]}")
     if window > 0:
-        newest = max(states)
-        states = {point: state for point, state in states.items() if point > newest - window}
-    points = sorted(divmod(point, config.train_size) for point in states)
-    return first[0], average_states([states[p] for p in sorted(states)]), config, points
+        newest = max(by_point)
+        by_point = {point: path for point, path in by_point.items() if point > newest - window}
+    states, networks = [], None
+    for point in sorted(by_point):
+        networks, state, config, _ = load_checkpoint_networks(by_point[point], config)
+        if not networks.spec.device.linear_read:
+            raise config_error("device", f"{networks.spec.device.name!r} cannot be averaged: its "
+                                         "read is not linear in its state (Device.linear_read)")
+        states.append(state)
+    points = [divmod(point, train_size) for point in sorted(by_point)]
+    return networks, average_states(states), config, points
