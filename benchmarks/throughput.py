@@ -55,7 +55,11 @@ flags.DEFINE_list("batches", ["8", "32"], "Mini-batch sizes to measure.")
 flags.DEFINE_integer("inference_batch", 250, "Test images run side by side.")
 flags.DEFINE_list("networks", ["1", "2", "4", "8", "16"], "vmapped network counts.")
 flags.DEFINE_integer("network_images", 50, "Images per network in the vmapped measurement.")
+flags.DEFINE_integer("network_batch", 1, "mode networks: images sharing each network's weights "
+                     "per step (1 = on-line; the studies of best.py use 8).")
 flags.DEFINE_integer("drive_chunk", 16, "Spec.drive_chunk (0 = dense drive).")
+flags.DEFINE_integer("batch_drive_chunk", 0, "Spec.batch_drive_chunk: drive_chunk of images side "
+                     "by side (mini-batch, inference, early-decision lanes; 0 = dense drive).")
 flags.DEFINE_string("random_source", "hash", "Spec.random_source.")
 flags.DEFINE_enum("conductance", "float32", ["float32", "bfloat16_nearest", "bfloat16_stochastic"],
                   "Storage of the gpgm_linear conductances (GpGmLinear storage_dtype, rounding).")
@@ -114,6 +118,7 @@ def emit(mode: str, networks: int, batch: int, images: int, seconds: list[float]
                   jax_version=jax.__version__,
                   spec=dict(n_visible=spec.n_visible, n_hidden=spec.n_hidden_total,
                             dt_ms=spec.dt_ms, drive_chunk=spec.drive_chunk,
+                            batch_drive_chunk=spec.batch_drive_chunk,
                             random_source=spec.random_source, device=spec.device.name,
                             rule=spec.rule.name,
                             counting=getattr(spec.rule, "counting", None),
@@ -168,6 +173,7 @@ def main(argv):
         max(FLAGS.images, FLAGS.test_images))
     if FLAGS.inference_ms is not None:
         spec = spec.replace(inference_ms=FLAGS.inference_ms)
+    spec = spec.replace(batch_drive_chunk=FLAGS.batch_drive_chunk)
     overrides = saved_runs.parse_inference_overrides(FLAGS.set)
     params = saved_runs.with_inference_overrides(params, overrides)
     if overrides:
@@ -229,10 +235,14 @@ def main(argv):
             emit("epoch_memory", 1, 1, count, [time.perf_counter() - start], train_ticks, spec,
                  source, uint8_images_mb=round(images.nbytes / 2**20, 2))
     if "networks" in FLAGS.modes:
-        n = FLAGS.network_images
-        shaped = (jnp.asarray(pixels[:n].reshape(n, 1, -1), jnp.float32),
-                  jnp.asarray(labels[:n].reshape(n, 1)),
-                  jnp.arange(n, dtype=jnp.int32).reshape(n, 1))
+        batch = FLAGS.network_batch
+        n = FLAGS.network_images - FLAGS.network_images % batch
+        if n < batch:
+            raise ValueError(f"network_images = {FLAGS.network_images} is out of range: allowed "
+                             f">= network_batch ({batch})")
+        shaped = (jnp.asarray(pixels[:n].reshape(n // batch, batch, -1), jnp.float32),
+                  jnp.asarray(labels[:n].reshape(n // batch, batch)),
+                  jnp.arange(n, dtype=jnp.int32).reshape(n // batch, batch))
         vmapped = jax.jit(jax.vmap(train_lib.train_chunk.__wrapped__,
                                    in_axes=(0, 0, None, None, None, None, None, None)),
                           static_argnames=("spec",))
@@ -246,7 +256,7 @@ def main(argv):
                     leaf, (count,) + leaf.shape), state), sharding)
             seconds = windows(lambda keys=keys, states=states: vmapped(
                 keys, states, *shaped, jnp.int32(1), params, spec))
-            emit("networks", count, 1, n * count, seconds, train_ticks, spec, source,
+            emit("networks", count, batch, n * count, seconds, train_ticks, spec, source,
                  sharded_over=1 if sharding is None else len(sharding.device_set))
 
 

@@ -65,9 +65,13 @@ class Spec:
         > 0 (default 16) adds the spiking rows one by one, `drive_chunk` rows per loop step, so
         the cost follows the spike count (13 us per tick with ~25 spikes against 43-89 us for
         the dense product on the 2-core CPU, `python -m benchmarks.micro`); 0 uses dense
-        matrix-vector products. Images that share the weights side by side (mini-batch training, inference
-        batches) always use the dense form, which vmap turns into matrix products. Both forms
-        give the same sums up to float rounding.
+        matrix-vector products. Both forms give the same sums up to float rounding.
+      batch_drive_chunk: drive_chunk of images that share the weights side by side (mini-batch
+        training, inference and completion batches, early-decision lanes; `network.lanes_spec`):
+        0 (default, the form of every recorded run) uses the dense form, which vmap turns into
+        matrix products; > 0 the sparse row sums, one loop per image run as a batched while
+        loop. On the 2-core CPU the sparse form was 15-25 % faster for mini-batch-8 training
+        and 250-image inference on trained weights (RESULTS 14, session 11).
     """
 
     n_data: int = 784
@@ -92,6 +96,7 @@ class Spec:
     random_source: str = "hash"
     bridge_correction: bool = True
     drive_chunk: int = 16
+    batch_drive_chunk: int = 0
 
     # ---- derived sizes -------------------------------------------------------------------
     @property
@@ -231,8 +236,9 @@ def validate_spec(spec: Spec) -> Spec:
            spec.input_coding)
     _check(spec.random_source in ("hash", "threefry"), "random_source", "'hash' or 'threefry'",
            spec.random_source)
-    _check(isinstance(spec.drive_chunk, int) and spec.drive_chunk >= 0, "drive_chunk",
-           "an integer >= 0 (0 = dense matrix-vector products)", spec.drive_chunk)
+    for field in ("drive_chunk", "batch_drive_chunk"):
+        _check(isinstance(getattr(spec, field), int) and getattr(spec, field) >= 0, field,
+               "an integer >= 0 (0 = dense matrix-vector products)", getattr(spec, field))
     _check(isinstance(spec.device, Device), "device", "a srbm_jax.devices.Device value",
            spec.device)
     _check(isinstance(spec.rule, LearningRule), "rule", "a srbm_jax.rules.LearningRule value",

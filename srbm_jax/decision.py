@@ -97,8 +97,7 @@ def stream_decisions(key, device_state, pixels, first_index, params, spec: Spec,
         raise ValueError(f"Spec.random_source = {spec.random_source!r}: early decisions draw "
                          "each tick's words when it runs, which needs 'hash'")
     weight = spec.device.read(device_state, params.device)
-    if slots > 1:  # as infer.label_counts_batch: dense drives for images side by side
-        spec = spec.replace(drive_chunk=0)
+    spec = network.lanes_spec(spec, slots)  # as infer.label_counts_batch
     segment = inference_segment(spec)
     n_ticks, visible_free = segment.n_ticks, segment.visible_free
     n_images = pixels.shape[0]

@@ -52,8 +52,7 @@ def label_counts_batch(key, device_state, pixels, indices, params, spec: Spec):
     """label_counts_per_tick for a batch: pixels [B, n_data], indices [B] (image positions, which
     select the keys). Returns float32 [B, T, 10]."""
     weight = spec.device.read(device_state, params.device)
-    if pixels.shape[0] > 1:  # images sharing the weights: dense drives become matrix products
-        spec = spec.replace(drive_chunk=0)
+    spec = network.lanes_spec(spec, pixels.shape[0])  # images sharing the weights
     keys = jax.vmap(lambda index: jax.random.fold_in(key, index))(indices)
     return jax.vmap(label_counts_per_tick, in_axes=(0, None, 0, None, None))(keys, weight, pixels,
                                                                              params, spec)

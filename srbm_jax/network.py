@@ -150,6 +150,13 @@ def synaptic_drive(spikes, weights, chunk: int):
     return total
 
 
+def lanes_spec(spec: Spec, lanes: int) -> Spec:
+    """The Spec that `lanes` images side by side with shared weights run: drive_chunk =
+    spec.batch_drive_chunk when lanes > 1 (0 by default: dense drives, which vmap turns into
+    matrix products), `spec` itself for one image."""
+    return spec.replace(drive_chunk=spec.batch_drive_chunk) if lanes > 1 else spec
+
+
 def _lif(state, drive, walk_words, params, spec: Spec, record: bool = False):
     return lif_tick(state, drive, walk_words, params, dt_ms=spec.dt_ms,
                     flips_per_tick=spec.flips_per_tick, bridge_correction=spec.bridge_correction,

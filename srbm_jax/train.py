@@ -121,8 +121,7 @@ def train_images(keys, device_state, pixels, labels, params, spec: Spec, keep_ra
     updates.
     """
     device = spec.device
-    if keys.shape[0] > 1:  # images sharing the weights: dense drives become matrix products
-        spec = spec.replace(drive_chunk=0)
+    spec = network.lanes_spec(spec, keys.shape[0])  # images sharing the weights: dense by default
     split = jax.vmap(lambda key: jax.random.split(key, 4))(keys)
     key_data, key_model, key_ltp, key_ltd = split[:, 0], split[:, 1], split[:, 2], split[:, 3]
 

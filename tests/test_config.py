@@ -59,6 +59,8 @@ BAD_SPECS = [
     ({"input_coding": "binary"}, "input_coding"),
     ({"random_source": "mt"}, "random_source"),
     ({"drive_chunk": -1}, "drive_chunk"),
+    ({"batch_drive_chunk": -2}, "batch_drive_chunk"),
+    ({"batch_drive_chunk": 1.5}, "batch_drive_chunk"),
     ({"device": GpGmLinear(levels=1)}, "levels"),
 ]
 

@@ -13,6 +13,8 @@ set -u
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
 CONFIG="--config=experiments/configs/best.py --config.walk_up=0.05 --config.walk_down=0.05"   # first: --config.<field> overrides must follow it
+# rows after session 10: best.py as re-chosen (walk 0.025); their baseline is walk_step_low's 0.025
+CONFIG_V2="--config=experiments/configs/best.py"
 COMMON=(--seeds=1,2,3 --resume --config.train_size=10000 --config.validation_size=5000
         --config.test_size=1000 --config.epochs=2 --config.eval_every=1
         --config.inference_ms=100 --config.checkpoint_every_images=0 --config.keep_checkpoints=1
@@ -30,9 +32,13 @@ declare -A ROW=(
   # step_decay is not traced: one row per value, against the set_reset_step row's 0.005 (= best.py)
   [step_decay_0.8]="$CONFIG --config.step_decay=0.8 --sweep=input_threshold=0.3"
   [step_decay_0.6]="$CONFIG --config.step_decay=0.6 --sweep=input_threshold=0.3"
+  # session 11, from best.py at walk 0.025: a wider hidden layer (the slides' hidden study, RESULTS
+  # 11: more hidden neurons help the early epochs); one program per value, against walk_step_low's
+  # 0.025 networks (the same protocol, seeds and program as best.py at 824)
+  [n_hidden_v2]="$CONFIG_V2 --sweep=n_hidden=1200,1600"
 )
 ORDER=(set_reset_step init_std walk_step walk_step_low weight_decay spike_rate batch_size step_decay_0.8
-       step_decay_0.6)
+       step_decay_0.6 n_hidden_v2)
 # shellcheck source=../run_rows.sh
 source results/run_rows.sh
 run_rows results/best_choice ROW "${COMMON[@]}" -- "${@:-${ORDER[@]}}"

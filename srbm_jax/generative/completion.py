@@ -47,8 +47,7 @@ def complete_batch(key, device_state, pixels, masks, labels, indices, params, sp
     labels int32 [B] (used when clamp_label); indices int32 [B] select the keys. Returns
     (data spike counts [B, n_data] after the burn-in, label-group counts [B, 10] after it)."""
     weight = spec.device.read(device_state, params.device)
-    if pixels.shape[0] > 1:
-        spec = spec.replace(drive_chunk=0)
+    spec = network.lanes_spec(spec, pixels.shape[0])  # images sharing the weights
     free = (0, spec.n_data + spec.n_label)  # data and label neurons in the free range
 
     def one(key, pixels, mask, label):

@@ -35,7 +35,7 @@ SPEC_FIELDS = ("n_data", "n_label", "n_visible_bias", "n_hidden", "n_hidden_bias
                "walk_interval_ms", "transition_data_ms", "data_ms", "transition_model_ms",
                "model_ms", "inference_ms", "data_event_delay_ms", "model_event_delay_ms",
                "pulse_width_ms", "input_coding", "random_source", "bridge_correction",
-               "drive_chunk")
+               "drive_chunk", "batch_drive_chunk")
 PARAMS_FIELDS = ("spike_rate_hz", "bias_rate_factor", "input_threshold", "membrane_tau_ms",
                  "firing_threshold", "alpha", "walk_up", "walk_down", "refractory_ms",
                  "weight_decay", "label_rate_factor")
@@ -49,7 +49,7 @@ LATER_FIELD_DEFAULTS = {"ema_half_life_images": 0, "tail_average_epochs": 0,
                         "validation_size": 0, "shuffle": False,
                         "optimizer": updates.default_section(),
                         "rule": rules.rule_section().to_dict(), "label_rate_factor": 1.0,
-                        "front_end": {"name": "pixels"}}
+                        "front_end": {"name": "pixels"}, "batch_drive_chunk": 0}
 
 # Device options added after runs were recorded (left out of the fingerprint at these values).
 LATER_DEVICE_DEFAULTS = {"init_kind": "gaussian"}
@@ -137,7 +137,8 @@ def spec_and_params(config) -> tuple[Spec, Params]:
         spec = Spec(device=device, rule=rules.rule_from_config(config.get("rule")),
                     front_end=front_end,
                     **{field: float(config[field]) if field in floats
-                                      else config[field] for field in SPEC_FIELDS})
+                                      else config.get(field, LATER_FIELD_DEFAULTS.get(field))
+                       for field in SPEC_FIELDS})
         params = srbm_jax.default_params(spec, device=device_params,
                                          **{field: config.get(field, LATER_FIELD_DEFAULTS.get(
                                              field)) for field in PARAMS_FIELDS})
