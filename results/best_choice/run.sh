@@ -36,9 +36,12 @@ declare -A ROW=(
   # 11: more hidden neurons help the early epochs); one program per value, against walk_step_low's
   # 0.025 networks (the same protocol, seeds and program as best.py at 824)
   [n_hidden_v2]="$CONFIG_V2 --sweep=n_hidden=1200,1600"
+  # best.py's mini-batch of 8 was chosen on test images (RESULTS 3b); here on validation, from
+  # best.py at walk 0.025, against walk_step_low's 0.025 networks (batch 8)
+  [batch_size_v2]="$CONFIG_V2 --sweep=batch_size=1,16"
 )
 ORDER=(set_reset_step init_std walk_step walk_step_low weight_decay spike_rate batch_size step_decay_0.8
-       step_decay_0.6 n_hidden_v2)
+       step_decay_0.6 n_hidden_v2 batch_size_v2)
 # shellcheck source=../run_rows.sh
 source results/run_rows.sh
 run_rows results/best_choice ROW "${COMMON[@]}" -- "${@:-${ORDER[@]}}"
