@@ -6,7 +6,8 @@ For every finished row (its study.jsonl) and every value: the validation accurac
 epoch, mean (sd) over seeds 1-3, and its paired difference from best.py's own value in the same
 row (same seeds, so the same initial states and image orders where the value does not change
 them; the step_decay rows are paired with the set_reset_step row's 0.005 networks and
-walk_step_low with walk_step's 0.05, which are best.py). Rule (results/best_choice/run.sh): a
+walk_step_low with walk_step's 0.05, which are best.py; the rows after session 10, *_v2, with
+walk_step_low's 0.025 networks, which are best.py since). Rule (results/best_choice/run.sh): a
 value replaces best.py's when its mean beats best.py's by more than one sd of the paired
 differences and by more than 0.1 points. Test accuracy is not read.
 """
@@ -24,6 +25,9 @@ BASELINE_ROW = {"step_decay_0.8": "set_reset_step", "step_decay_0.6": "set_reset
                 "walk_step_low": "walk_step"}
 # rows that change a static setting and sweep best.py's threshold only to run: their label
 SINGLE = {"step_decay_0.8": "step_decay = 0.8", "step_decay_0.6": "step_decay = 0.6"}
+# rows after session 10 (best.py at walk 0.025): best.py's networks are walk_step_low's 0.025
+BASELINE_VALUE = {"n_hidden_v2": ("walk_step_low", 0.025),
+                  "batch_size_v2": ("walk_step_low", 0.025)}
 MIN_GAIN = 0.1  # points: smaller gains are not worth a change however consistent
 
 
@@ -58,7 +62,17 @@ def main() -> None:
     for row_dir in sorted(p for p in ROOT.iterdir() if (p / "study.jsonl").exists()):
         field, table = last_epoch(row_dir / "study.jsonl")
         row = row_dir.name
-        if row in BASELINE_ROW:
+        if row in BASELINE_VALUE:
+            base_row, base_value = BASELINE_VALUE[row]
+            if not (ROOT / base_row / "study.jsonl").exists():
+                continue
+            baseline = last_epoch(ROOT / base_row / "study.jsonl")[1][base_value]
+            config = json.loads((row_dir / "config.json").read_text())["config"]
+            epochs_done = max(json.loads(line)["epoch"] for line in
+                              (row_dir / "study.jsonl").read_text().splitlines())
+            if epochs_done < config["epochs"]:  # still running: no comparison across epochs
+                continue
+        elif row in BASELINE_ROW:
             base_path = ROOT / BASELINE_ROW[row] / "study.jsonl"
             if not base_path.exists():
                 continue
