@@ -16,16 +16,12 @@ device) are one study per value.
 """
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from absl import flags
 from ml_collections import config_flags
 
 from experiments import cli
-from srbm_jax import analysis, study
-from srbm_jax.files import atomic_write
-from srbm_jax.run import config_dict, load_data
+from srbm_jax import study
+from srbm_jax.run import load_data
 from srbm_jax.run.objects import expected_pixels
 from srbm_jax.run.workdir import check_workdir_path
 
@@ -39,11 +35,6 @@ flags.DEFINE_list("seeds", None, "Seeds per combination (default: config.seed)."
 flags.DEFINE_bool("resume", False, "Continue a killed study from its newest checkpoint.")
 
 
-def _write(path: Path, text: str) -> None:
-    with atomic_write(path, "w") as handle:
-        handle.write(text)
-
-
 def main(argv):
     del argv
     config = FLAGS.config
@@ -55,13 +46,7 @@ def main(argv):
     data = load_data(config)
     records = study.run_study(config, axes, seeds, data, workdir, resume=FLAGS.resume,
                               progress=True)
-    _write(workdir / "study.jsonl", "".join(json.dumps(r) + "\n" for r in records))
-    _write(workdir / "config.json", json.dumps(
-        {"config": config_dict(config), "sweep": axes, "seeds": seeds}, indent=1))
-    table = study.markdown(records, list(axes))
-    _write(workdir / "study.md", table)
-    analysis.plot_study(records, list(axes), workdir / "study.png")
-    print(table)
+    study.write_outputs(workdir, records, config, axes, seeds)
 
 
 if __name__ == "__main__":

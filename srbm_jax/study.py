@@ -231,6 +231,95 @@ def load_study_states(path_or_workdir):
     return spec, params, grid, tree["device"], metadata
 
 
+def continue_study(source, epochs: int, changes: dict, data, workdir, *, resume: bool = False,
+                   log: Callable[[str], None] = print, progress: bool = False):
+    """Train `epochs` more epochs of a study's networks from one of its checkpoints at an epoch
+    boundary, with `changes` ({field or "device.<field>": value}, as
+    `srbm_jax.run.saved_runs.parse_changes` checks them), as a study of its own in `workdir`
+    (a fork: e.g. the same networks from epoch 5 on with a decaying step). Epoch e of the
+    continuation uses the image, order and evaluation keys of epoch (source epochs + e), as the
+    uninterrupted longer study would, so with no changes it reproduces that study's later epochs
+    bit for bit. The source is only read.
+
+    Args:
+      source: a study workdir (its newest checkpoint) or a checkpoint file of one, e.g.
+        workdir/checkpoints/ckpt-0005-00000000.npz (the end of epoch 5).
+      epochs: further epochs, >= 1.
+      changes: fields changed for the continuation; a swept field (the study's axes) cannot be.
+      data: (train_x, train_y, test_x, test_y) as from `srbm_jax.run.load_data` for the
+        study's config.
+    Returns:
+      (records as `run_study` returns them, the continuation's config, axes, seeds).
+    Raises ValueError for a mid-epoch checkpoint, a changed swept field, workdir = the source's
+    folder, or epochs < 1."""
+    from srbm_jax.checks import check_int_argument
+    from srbm_jax.run.checkpoints import latest_path
+    from srbm_jax.run.objects import config_error, load_config
+
+    check_int_argument(epochs, "epochs", 1)
+    path = Path(source)
+    source_dir = path if path.is_dir() else path.parent.parent
+    if Path(workdir).resolve() == source_dir.resolve():
+        raise ValueError(f"workdir {workdir} is the source study: allowed another directory (the "
+                         "source is only read)")
+    if path.is_dir():
+        path = latest_path(path)
+    _, _, _, states, metadata = load_study_states(path)
+    if int(metadata["next_image"]) != 0:
+        raise ValueError(f"{path} is mid-epoch (image {metadata['next_image']}): allowed a "
+                         "checkpoint at an epoch boundary (checkpoints/ckpt-EEEE-00000000.npz)")
+    done = int(metadata["epoch"])
+    config, axes, seeds = load_config(metadata["config"]), metadata["axes"], metadata["seeds"]
+    swept = {field for axis in axes for field in axis.split("+")}
+    for field, value in changes.items():
+        if field in swept:
+            raise config_error(field, f"is swept by the source study ({sorted(swept)}): a "
+                                      "continuation cannot change it")
+        section, name = _section(field)
+        if (config[section] if section else config).get(name) is None:
+            raise config_error(field, "is not a field of the study's config")
+        _set(config, field, value)
+    config.epochs = done + epochs
+    spec, params, grid = study_params(config, axes, seeds)
+    networks = nets.seed_networks(spec, params, grid["seed"])
+    networks.labels = [{"seed": int(grid["seed"][n]),
+                        **{field: float(grid[field][n]) for field in axes}}
+                       for n in range(len(grid["seed"]))]
+    identity = study_fingerprint(config, axes, seeds)
+
+    def check(checkpoint_metadata, checkpoint_path):
+        if checkpoint_metadata.get("study") != identity:
+            raise ValueError(f"cannot resume from {checkpoint_path}: it belongs to another study "
+                             "or continuation; use another workdir")
+
+    records, _, _ = run_networks(
+        networks, data, plan_from_config(config, len(data[1])), Path(workdir), resume=resume,
+        metadata={"config": config_dict(config), "study": identity, "axes": axes,
+                  "seeds": list(seeds), "source_checkpoint": str(path), "source_epochs": done,
+                  "changes": changes},
+        check_checkpoint=check, initial=(states, done), say=log, progress=progress)
+    return study_records(records, list(axes)), config, axes, seeds
+
+
+def write_outputs(workdir, records: list[dict], config, axes, seeds, **extra) -> None:
+    """Write a finished study's (or continuation's) outputs to `workdir` and print its table:
+    study.jsonl (`study_records`), config.json ({"config", "sweep", "seeds"} and `extra`),
+    study.md (`markdown`) and study.png (`srbm_jax.analysis.plot_study`)."""
+    from srbm_jax import analysis
+    from srbm_jax.files import atomic_write
+
+    workdir = Path(workdir)
+    texts = {"study.jsonl": "".join(json.dumps(r) + "\n" for r in records),
+             "config.json": json.dumps({"config": config_dict(config), "sweep": axes,
+                                        "seeds": list(seeds), **extra}, indent=1),
+             "study.md": markdown(records, list(axes))}
+    for name, text in texts.items():
+        with atomic_write(workdir / name, "w") as handle:
+            handle.write(text)
+    analysis.plot_study(records, list(axes), workdir / "study.png")
+    print(texts["study.md"])
+
+
 def study_records(records: list[dict], fields: list[str]) -> list[dict]:
     """The study's view of the driver's records (evaluated epochs only): epoch, seed, the
     swept values, validation_accuracy (None without a validation split) and its 100 ms value,

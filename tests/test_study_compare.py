@@ -19,7 +19,7 @@ import srbm_jax
 from experiments.configs import default
 from srbm_jax import analysis, checkpoint, compare, devices, study
 from srbm_jax.run import load_data, saved_runs, spec_and_params, train_and_evaluate
-from srbm_jax.run.checkpoints import latest_path
+from srbm_jax.run.checkpoints import history_paths, latest_path
 from srbm_jax.run.records import METRICS_NAME, read_metrics
 
 REPO = Path(__file__).resolve().parent.parent
@@ -137,6 +137,44 @@ def test_study_killed_mid_run_resumes_bit_identically(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="another study"):
         study.run_study(config, {"device.set_step": [0.01, 0.03]}, seeds, data,
                         tmp_path / "killed", resume=True, log=lambda line: None)
+
+
+def test_continue_study_without_changes_equals_the_longer_study(tmp_path):
+    """A study's networks forked from its end-of-epoch-1 checkpoint and trained one more epoch
+    with no change reproduce the uninterrupted study's epoch 2 bit for bit; a change applies to
+    every network; a swept field, a mid-epoch checkpoint and the source's own folder are refused."""
+    config = tiny_config(epochs=2, checkpoint_every_images=10)
+    axes, seeds = {"device.set_step": [0.01, 0.02]}, [1, 2]
+    data = load_data(config, verbose=False)
+    quiet = lambda line: None  # noqa: E731
+    straight = study.run_study(config, axes, seeds, data, tmp_path / "straight", log=quiet)
+    paths = history_paths(tmp_path / "straight")
+    position = {p: (checkpoint.read_metadata(p)["epoch"], checkpoint.read_metadata(p)["next_image"])
+                for p in paths}
+    epoch_1 = next(p for p in paths if position[p] == (1, 0))
+    records, same_config, same_axes, same_seeds = study.continue_study(
+        epoch_1, 1, {}, data, tmp_path / "more", log=quiet)
+    strip = lambda rs: [{k: v for k, v in r.items() if k != "wall_s"} for r in rs]  # noqa: E731
+    assert strip(records) == strip([r for r in straight if r["epoch"] == 2])
+    assert (same_config.epochs, same_axes, same_seeds) == (2, axes, seeds)
+    a = study.load_study_states(tmp_path / "straight")[3]
+    b = study.load_study_states(tmp_path / "more")[3]
+    for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b), strict=True):
+        np.testing.assert_array_equal(x, y)
+    decayed, decayed_config, _, _ = study.continue_study(
+        epoch_1, 1, {"step_decay": 0.5}, data, tmp_path / "decayed", log=quiet)
+    assert decayed_config.step_decay == 0.5
+    c = study.load_study_states(tmp_path / "decayed")[3]
+    assert not np.array_equal(np.asarray(jax.tree_util.tree_leaves(a)[0]),
+                              np.asarray(jax.tree_util.tree_leaves(c)[0]))
+    with pytest.raises(ValueError, match=r"config\.device\.set_step.*swept"):
+        study.continue_study(epoch_1, 1, {"device.set_step": 0.03}, data, tmp_path / "x",
+                             log=quiet)
+    mid_epoch = next(p for p in paths if position[p][1] != 0)
+    with pytest.raises(ValueError, match="mid-epoch"):
+        study.continue_study(mid_epoch, 1, {}, data, tmp_path / "y", log=quiet)
+    with pytest.raises(ValueError, match="is the source study"):
+        study.continue_study(epoch_1, 1, {}, data, tmp_path / "straight", log=quiet)
 
 
 # ---- device comparisons -------------------------------------------------------------------------
@@ -351,6 +389,17 @@ def test_study_entry_point_writes_its_outputs(tmp_path, cache):  # noqa: F811
     done = _run(_ENTRY.format(module="presentation_time"),
                 [f"--workdir={tmp_path}", "--set=n_hidden=3"], cache)
     assert done.returncode != 0 and "--set=n_hidden=3: field must be one of" in done.stderr
+    # the study's networks continued one more epoch with a changed field, from its newest
+    # (end-of-epoch-1) checkpoint, as a study of its own (experiments/continue_run.py)
+    done = _run(_ENTRY.format(module="continue_run"),
+                [f"--source={tmp_path}", f"--workdir={tmp_path / 'continued'}", "--epochs=1",
+                 "--set=weight_decay=0.001"], cache)
+    assert done.returncode == 0, done.stderr[-3000:]
+    continued = json.loads((tmp_path / "continued" / "config.json").read_text())
+    assert continued["changes"] == {"weight_decay": 0.001} and continued["source_epochs"] == 1
+    assert continued["config"]["weight_decay"] == 0.001 and continued["config"]["epochs"] == 2
+    assert "| 0.02 | 2 |" in (tmp_path / "continued" / "study.md").read_text()
+    assert {r["epoch"] for r in read_metrics(tmp_path / "continued" / METRICS_NAME)} == {2}
     # the generative side of a study's network 1 (experiments/reconstruct.py)
     done = _run(_ENTRY.format(module="reconstruct"),
                 [f"--workdir={tmp_path}", "--network=1", "--images=4", "--per_class=1",
