@@ -17,7 +17,8 @@
 # Writes to $OUT: throughput.jsonl (fresh weights, synthetic digits: on-line, mini-batch 8 / 32 /
 # 128, inference in batches of 250 / 2000, 1 / 8 / 64 vmapped networks), trained.jsonl (the same
 # paths and early-decision inference on the trained weights of .gpu_carry/trained and real MNIST,
-# when carried, and training with the dense coincidence counts beside the packed default), study.md + study.jsonl (a 1-epoch, 3-seed study of best.py on 10,000 images, for
+# when carried, training with the dense coincidence counts beside the packed default, and images side by
+# side with the sparse row sums, --batch_drive_chunk=16, beside the dense default), study.md + study.jsonl (a 1-epoch, 3-seed study of best.py on 10,000 images, for
 # the speed of a real sweep), and log.txt. Each figure is the median of repeated timing windows.
 set -u
 OUT=${OUT:-/tmp/gpu_out}
@@ -53,6 +54,9 @@ fi
   if [ -d .gpu_carry/trained ]; then
     timeout 120 $PY -m benchmarks.throughput --checkpoint=.gpu_carry/trained \
       --modes=online,minibatch,inference,early "${sizes[@]}" | grep '^{' | tee "$OUT/trained.jsonl"
+    # images side by side with the sparse row sums instead of dense products (batch_drive_chunk)
+    timeout 90 $PY -m benchmarks.throughput --checkpoint=.gpu_carry/trained --batch_drive_chunk=16 \
+      --modes=minibatch,inference,early "${sizes[@]}" | grep '^{' | tee -a "$OUT/trained.jsonl"
     # the coincidence counts as float products instead of bit-packed population counts
     timeout 60 $PY -m benchmarks.throughput --checkpoint=.gpu_carry/trained --counting=dense \
       --modes=online,minibatch "${sizes[@]}" | grep '^{' | tee -a "$OUT/trained.jsonl"
