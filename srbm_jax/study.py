@@ -182,23 +182,33 @@ def run_study(config, axes: dict[str, Sequence[float]], seeds: Sequence[int], da
                              log=log, progress=progress)
             records += [{**dict(zip(static, combo, strict=True)), **r} for r in part]
         return records
+    return _run_networks_of(config, axes, seeds, data, workdir, resume=resume, log=log,
+                            progress=progress)
+
+
+def _run_networks_of(config, axes, seeds, data, workdir, *, resume: bool,
+                     log: Callable[[str], None], progress: bool, initial=None,
+                     **metadata) -> list[dict]:
+    """The networks of a study without static axes on the run driver (a new study, or with
+    `initial` = (states, epochs done) a continuation, whose `metadata` joins the checkpoints');
+    returns `study_records`."""
     spec, params, grid = study_params(config, axes, seeds)
-    labels = [{"seed": int(grid["seed"][n]), **{field: float(grid[field][n]) for field in axes}}
-              for n in range(len(grid["seed"]))]
     networks = nets.seed_networks(spec, params, grid["seed"])
-    networks.labels = labels
+    networks.labels = [{"seed": int(grid["seed"][n]),
+                        **{field: float(grid[field][n]) for field in axes}}
+                       for n in range(len(grid["seed"]))]
     identity = study_fingerprint(config, axes, seeds)
 
-    def check(metadata, path):
-        if metadata.get("study") != identity:
-            raise ValueError(f"cannot resume from {path}: it belongs to another study (config, "
-                             "axes or seeds differ); use another workdir")
+    def check(checkpoint_metadata, path):
+        if checkpoint_metadata.get("study") != identity:
+            raise ValueError(f"cannot resume from {path}: it belongs to another study or "
+                             "continuation (config, axes or seeds differ); use another workdir")
 
     records, _, _ = run_networks(
         networks, data, plan_from_config(config, len(data[1])), Path(workdir), resume=resume,
         metadata={"config": config_dict(config), "study": identity, "axes": axes,
-                  "seeds": list(seeds)},
-        check_checkpoint=check, say=log, progress=progress)
+                  "seeds": list(seeds), **metadata},
+        check_checkpoint=check, initial=initial, say=log, progress=progress)
     return study_records(records, list(axes))
 
 
@@ -280,25 +290,10 @@ def continue_study(source, epochs: int, changes: dict, data, workdir, *, resume:
             raise config_error(field, "is not a field of the study's config")
         _set(config, field, value)
     config.epochs = done + epochs
-    spec, params, grid = study_params(config, axes, seeds)
-    networks = nets.seed_networks(spec, params, grid["seed"])
-    networks.labels = [{"seed": int(grid["seed"][n]),
-                        **{field: float(grid[field][n]) for field in axes}}
-                       for n in range(len(grid["seed"]))]
-    identity = study_fingerprint(config, axes, seeds)
-
-    def check(checkpoint_metadata, checkpoint_path):
-        if checkpoint_metadata.get("study") != identity:
-            raise ValueError(f"cannot resume from {checkpoint_path}: it belongs to another study "
-                             "or continuation; use another workdir")
-
-    records, _, _ = run_networks(
-        networks, data, plan_from_config(config, len(data[1])), Path(workdir), resume=resume,
-        metadata={"config": config_dict(config), "study": identity, "axes": axes,
-                  "seeds": list(seeds), "source_checkpoint": str(path), "source_epochs": done,
-                  "changes": changes},
-        check_checkpoint=check, initial=(states, done), say=log, progress=progress)
-    return study_records(records, list(axes)), config, axes, seeds
+    records = _run_networks_of(config, axes, seeds, data, workdir, resume=resume, log=log,
+                               progress=progress, initial=(states, done),
+                               source_checkpoint=str(path), source_epochs=done, changes=changes)
+    return records, config, axes, seeds
 
 
 def write_outputs(workdir, records: list[dict], config, axes, seeds, **extra) -> None:

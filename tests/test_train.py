@@ -232,22 +232,28 @@ def test_learning_classifies_and_reconstructs_tiny_dataset():
 MIN_RECON_CORRELATION = 0.5
 
 
+def _train_two_ways(spec_a, spec_b, seed):
+    """train_chunk on two mini-batches of three random images under two specs with the same
+    keys, params and initial state: (state0, result a, result b, (params, pixels, labels,
+    indices))."""
+    params = srbm_jax.default_params(spec_a)
+    state0 = srbm_jax.init_device(jax.random.key(0), params, spec_a)
+    rng = np.random.default_rng(seed)
+    pixels = jnp.asarray(rng.random((2, 3, spec_a.n_data)).astype(np.float32))
+    labels = jnp.asarray(rng.integers(0, 10, (2, 3)).astype(np.int32))
+    indices = jnp.arange(6, dtype=jnp.int32).reshape(2, 3)
+    a, b = (srbm_jax.train_chunk(jax.random.key(1), state0, pixels, labels, indices,
+                                 jnp.int32(0), params, spec) for spec in (spec_a, spec_b))
+    return state0, a, b, (params, pixels, labels, indices)
+
+
 def test_batches_use_the_dense_drive_whatever_drive_chunk_says():
     """Images sharing the weights (B > 1) run the dense drive by default (batch_drive_chunk = 0;
     vmap makes it a matrix product), so drive_chunk cannot change a mini-batch result; with B = 1
     the sparse drive gives the same spikes as the dense one up to float rounding (checked in
     test_network.py)."""
     sparse, dense = small_spec(drive_chunk=3), small_spec(drive_chunk=0)
-    params = srbm_jax.default_params(sparse)
-    state0 = srbm_jax.init_device(jax.random.key(0), params, sparse)
-    rng = np.random.default_rng(5)
-    pixels = jnp.asarray(rng.random((2, 3, sparse.n_data)).astype(np.float32))
-    labels = jnp.asarray(rng.integers(0, 10, (2, 3)).astype(np.int32))
-    indices = jnp.arange(6, dtype=jnp.int32).reshape(2, 3)
-    a = srbm_jax.train_chunk(jax.random.key(1), state0, pixels, labels, indices, jnp.int32(0),
-                             params, sparse)
-    b = srbm_jax.train_chunk(jax.random.key(1), state0, pixels, labels, indices, jnp.int32(0),
-                             params, dense)
+    state0, a, b, (params, pixels, labels, indices) = _train_two_ways(sparse, dense, 5)
     for x, y in zip(_leaves(a), _leaves(b), strict=True):
         np.testing.assert_array_equal(x, y)
 
@@ -362,16 +368,7 @@ def test_batch_drive_chunk_gives_batches_the_sparse_drive_with_the_same_result()
     so on the small network the spikes, the counts and hence the trained conductances agree."""
     dense = small_spec(drive_chunk=3)
     sparse = small_spec(drive_chunk=3, batch_drive_chunk=2)
-    params = srbm_jax.default_params(dense)
-    state0 = srbm_jax.init_device(jax.random.key(0), params, dense)
-    rng = np.random.default_rng(6)
-    pixels = jnp.asarray(rng.random((2, 3, dense.n_data)).astype(np.float32))
-    labels = jnp.asarray(rng.integers(0, 10, (2, 3)).astype(np.int32))
-    indices = jnp.arange(6, dtype=jnp.int32).reshape(2, 3)
-    a = srbm_jax.train_chunk(jax.random.key(1), state0, pixels, labels, indices, jnp.int32(0),
-                             params, dense)
-    b = srbm_jax.train_chunk(jax.random.key(1), state0, pixels, labels, indices, jnp.int32(0),
-                             params, sparse)
+    state0, a, b, (params, pixels, labels, indices) = _train_two_ways(dense, sparse, 6)
     for x, y in zip(_leaves(a), _leaves(b), strict=True):
         np.testing.assert_allclose(x, y, rtol=1e-6, atol=1e-6)
     # something was learned (the comparison is not between two unchanged arrays)
