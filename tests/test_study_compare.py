@@ -382,10 +382,12 @@ def test_study_entry_point_writes_its_outputs(tmp_path, cache):  # noqa: F811
     done = _run(_ENTRY.format(module="early_decision"),
                 [f"--workdir={tmp_path}", "--split=test", "--images=10", "--margins=2",
                  "--batch_size=5", "--set=walk_up=0", "--set=walk_down=0", "--timing_repeats=1",
-                 f"--out={tmp_path / 'quiet.jsonl'}"], cache)
+                 "--batch_drive_chunk=4", f"--out={tmp_path / 'quiet.jsonl'}"], cache)
     assert done.returncode == 0, done.stderr[-3000:]
     quiet = [json.loads(line) for line in (tmp_path / "quiet.jsonl").read_text().splitlines()]
     assert all(line["inference_overrides"] == {"walk_up": 0.0, "walk_down": 0.0} for line in quiet)
+    assert all(line["batch_drive_chunk"] == 4 for line in quiet)
+    assert all(line["batch_drive_chunk"] == 0 for line in lines)  # the run's own (dense)
     done = _run(_ENTRY.format(module="presentation_time"),
                 [f"--workdir={tmp_path}", "--set=n_hidden=3"], cache)
     assert done.returncode != 0 and "--set=n_hidden=3: field must be one of" in done.stderr
