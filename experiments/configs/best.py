@@ -11,8 +11,10 @@ Where each setting comes from:
   one knob at a time): the threshold 0.3, the steps 0.005, the init sd 0.1, the weight decay and
   the spike rate keep their values (no other value won by more than one sd); the random walk
   changed from 0.05 to 0.025 (+0.93 points, sd of the paired differences 0.61) in session 10.
-  Mini-batches of 8 (batch_size) and the step decay were not re-chosen yet (the batch-size row of
-  results/best_choice/run.sh is queued; a decay of 0.8 per epoch lost 0.35 points).
+  Session 11: mini-batches of 8 hold (batch 1 lost 2.54 points, batch 16 lost 0.93) and so do
+  824 hidden neurons (1,200 and 1,600 within 0.11); a step decay of 0.8 per epoch from the start
+  lost 0.35 points (session 10), and annealing after epoch 5 is being tested
+  (results/accuracy_target/best_v2_anneal).
 
 Reproducing recorded runs: add `--config.walk_up=0.05 --config.walk_down=0.05` for every run
 before session 10 (the accuracy-target run of RESULTS 11 included); the RESULTS 4 runs also need
