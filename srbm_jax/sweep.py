@@ -50,7 +50,8 @@ def stack_params(params: Params, **values: Sequence[float]) -> Params:
     Names are Params fields (`spike_rate_hz`, `walk_up`, ...), device fields written
     `device__set_step` (`device.set_step`) or, behind an update layer, optimiser
     hyperparameters written `optimizer__learning_rate`. All lists must have the same length N; every other
-    leaf is repeated N times, so the result has a leading network axis on every leaf.
+    leaf is repeated N times, so the result has a leading network axis on every leaf (a front
+    end's arrays, Params.front_end, included: a study of a CNN or lower-sRBM front end).
     """
     if not values:
         raise ValueError("stack_params needs at least one field=values pair")
@@ -82,10 +83,12 @@ def stack_params(params: Params, **values: Sequence[float]) -> Params:
                              f"{sorted(f for f in Params.__dataclass_fields__ if f != 'device')}"
                              " or device__<field>"
                              + (" or optimizer__<field>" if layered else ""))
-    if any(np.ndim(leaf) for leaf in jax.tree_util.tree_leaves(params)):
+    # Every leaf is a scalar, except the arrays a front end holds (a CNN's weights, a lower
+    # sRBM's weight matrix: Params.front_end), which every network shares; they are repeated too.
+    if any(np.ndim(leaf) for leaf in jax.tree_util.tree_leaves(params.replace(front_end=None))):
         raise ValueError("stack_params needs unstacked params (scalar leaves, e.g. default_params)")
     stacked = jax.tree_util.tree_map(
-        lambda leaf: jnp.broadcast_to(jnp.asarray(leaf), (n,)), params)
+        lambda leaf: jnp.broadcast_to(jnp.asarray(leaf), (n,) + np.shape(leaf)), params)
     if layered:
         return stacked.replace(**top, device=stacked.device.replace(
             inner=stacked.device.inner.replace(**device),

@@ -11,9 +11,9 @@ from conftest import small_spec
 from tiny_runs import cache, tiny_config, tiny_mnist  # noqa: F401
 
 import srbm_jax
-from srbm_jax import checkpoint, encoding, network
+from srbm_jax import checkpoint, encoding, network, study
 from srbm_jax.frontends import LowerParams, LowerRbm, PixelCoding, Pooling
-from srbm_jax.run import spec_and_params, training
+from srbm_jax.run import load_data, spec_and_params, training
 from srbm_jax.run.checkpoints import latest_path
 from srbm_jax.run.front_end_config import front_end_section
 
@@ -203,6 +203,13 @@ def test_cnn_checkpoint_round_trip_and_the_front_end_in_a_run(tmp_path):
     assert p.shape == (768,) and set(np.unique(p)) <= {0.0, P_ON}
     summary = training.train_and_evaluate(config, tmp_path / "run", verbose=False)
     assert 0.0 <= summary["metrics"][-1]["test_accuracy"] <= 1.0
+    # a study of the front end: its arrays are shared by the networks (stacked with them);
+    # the network with the run's own threshold and seed scores what the single run above scored
+    records = study.run_study(config, {"input_threshold": [config.input_threshold, 0.3]},
+                              [config.seed], load_data(config, verbose=False), tmp_path / "study",
+                              log=lambda line: None)
+    assert [r["input_threshold"] for r in records] == [config.input_threshold, 0.3]
+    assert records[0]["test_accuracy"] == summary["metrics"][-1]["test_accuracy"]
     config.n_data = 720
     with pytest.raises(ValueError, match="config.n_data = 720 is out of range for front end 'cnn'"):
         spec_and_params(config)
