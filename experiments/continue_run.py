@@ -11,7 +11,7 @@ See `srbm_jax.run.continue_run`: reads the source run's config.json and newest c
 epoch boundary), trains --epochs more epochs with the changed fields in --workdir, evaluates
 after each and prints one JSON line per epoch (also appended to --out). The source is only read.
 A study (`experiments.study`; its workdir or one of its checkpoint files at an epoch boundary)
-continues all its networks side by side (`srbm_jax.study.continue_study`) and writes the study
+continues all its networks side by side (`srbm_jax.study_fork.continue_study`) and writes the study
 outputs (study.jsonl, study.md, study.png, config.json with the source and the changes).
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 from absl import flags
 
 from experiments import cli
-from srbm_jax import checkpoint, study
+from srbm_jax import checkpoint, study, study_fork
 from srbm_jax.run import continue_run, load_data, load_run_config
 from srbm_jax.run.checkpoints import history_paths, latest_path
 from srbm_jax.run.objects import load_config
@@ -61,14 +61,14 @@ def main(argv):
         continue_run(FLAGS.source, FLAGS.epochs, changes, FLAGS.workdir, resume=FLAGS.resume,
                      out=FLAGS.out)
         return
-    changes = parse_changes(FLAGS.set, load_config(metadata["config"]))
-    workdir = check_workdir_path(FLAGS.workdir)
     config = load_config(metadata["config"])
+    changes = parse_changes(FLAGS.set, config)
+    workdir = check_workdir_path(FLAGS.workdir)
     data = load_data(config)
-    records, config, axes, seeds = study.continue_study(
+    records, config, axes, seeds = study_fork.continue_study(
         FLAGS.source, FLAGS.epochs, changes, data, workdir, resume=FLAGS.resume, progress=True)
     study.write_outputs(workdir, records, config, axes, seeds, source=str(FLAGS.source),
-                  source_epochs=int(metadata["epoch"]), changes=changes)
+                        source_epochs=int(metadata["epoch"]), changes=changes)
     if FLAGS.out:
         for record in records:
             emit_record({"source": str(FLAGS.source), "changes": changes, **record}, FLAGS.out)

@@ -70,7 +70,7 @@ class Spec:
         training, inference and completion batches, early-decision lanes; `network.lanes_spec`):
         0 (default, the form of every recorded run) uses the dense form, which vmap turns into
         matrix products; > 0 the sparse row sums, one loop per image run as a batched while
-        loop. On the 2-core CPU the sparse form was 15-25 % faster for mini-batch-8 training
+        loop. On the 2-core CPU the sparse form was 7-38 % faster for mini-batch-8 training
         and 250-image inference on trained weights (RESULTS 14, session 11).
     """
 

@@ -64,12 +64,13 @@ def _section(field: str) -> tuple[str | None, str]:
     return None, field
 
 
-def _get(config, field: str):
+def get_field(config, field: str):
+    """A config field's value; "device.<field>" and "optimizer.<field>" read those sections."""
     section, name = _section(field)
     return config[section][name] if section else config[field]
 
 
-def _set(config, axis: str, value: float) -> None:
+def set_axis(config, axis: str, value: float) -> None:
     """Set every field of an axis ("walk_up+walk_down" sets both) in a config."""
     for field in axis.split("+"):
         section, name = _section(field)
@@ -112,7 +113,7 @@ def split_axes(config, axes: dict[str, Sequence[float]]):
         elif field in allowed:
             traced[field] = values
         elif field in fixed:
-            switch = isinstance(_get(config, field), bool)
+            switch = isinstance(get_field(config, field), bool)
             if any(float(v) != int(v) or (switch and v not in (0, 1)) for v in values):
                 raise ValueError(f"config.{field}: {values} is out of range: allowed "
                                  + ("0 or 1" if switch else "integers"))
@@ -145,7 +146,7 @@ def study_params(config, axes: dict[str, Sequence[float]], seeds: Sequence[int])
     for n in range(len(grid["seed"])):  # validate every combination as a single run would
         single = config.copy_and_resolve_references()
         for field in axes:
-            _set(single, field, float(grid[field][n]))
+            set_axis(single, field, float(grid[field][n]))
         spec, params = spec_and_params(single)
     values = {member.replace(".", "__", 1): grid[axis] for axis in axes
               for member in axis.split("+")} or {
@@ -175,20 +176,20 @@ def run_study(config, axes: dict[str, Sequence[float]], seeds: Sequence[int], da
         for combo in zip(*sweep.product(**static).values(), strict=True):
             single = config.copy_and_resolve_references()
             for field, value in zip(static, combo, strict=True):
-                _set(single, field, value)
+                set_axis(single, field, value)
             name = ",".join(f"{f}={v}" for f, v in zip(static, combo, strict=True))
             log(f"study: {name}")
             part = run_study(single, traced, seeds, data, Path(workdir) / name, resume=resume,
                              log=log, progress=progress)
             records += [{**dict(zip(static, combo, strict=True)), **r} for r in part]
         return records
-    return _run_networks_of(config, axes, seeds, data, workdir, resume=resume, log=log,
-                            progress=progress)
+    return run_study_networks(config, axes, seeds, data, workdir, resume=resume, log=log,
+                              progress=progress)
 
 
-def _run_networks_of(config, axes, seeds, data, workdir, *, resume: bool,
-                     log: Callable[[str], None], progress: bool, initial=None,
-                     **metadata) -> list[dict]:
+def run_study_networks(config, axes, seeds, data, workdir, *, resume: bool,
+                       log: Callable[[str], None], progress: bool, initial=None,
+                       **metadata) -> list[dict]:
     """The networks of a study without static axes on the run driver (a new study, or with
     `initial` = (states, epochs done) a continuation, whose `metadata` joins the checkpoints');
     returns `study_records`."""
@@ -239,61 +240,6 @@ def load_study_states(path_or_workdir):
             "stats": nets.stats_like(networks, int(metadata["next_image"]))}
     tree, metadata = checkpoint.load(path, checkpoint_template(like, path))
     return spec, params, grid, tree["device"], metadata
-
-
-def continue_study(source, epochs: int, changes: dict, data, workdir, *, resume: bool = False,
-                   log: Callable[[str], None] = print, progress: bool = False):
-    """Train `epochs` more epochs of a study's networks from one of its checkpoints at an epoch
-    boundary, with `changes` ({field or "device.<field>": value}, as
-    `srbm_jax.run.saved_runs.parse_changes` checks them), as a study of its own in `workdir`
-    (a fork: e.g. the same networks from epoch 5 on with a decaying step). Epoch e of the
-    continuation uses the image, order and evaluation keys of epoch (source epochs + e), as the
-    uninterrupted longer study would, so with no changes it reproduces that study's later epochs
-    bit for bit. The source is only read.
-
-    Args:
-      source: a study workdir (its newest checkpoint) or a checkpoint file of one, e.g.
-        workdir/checkpoints/ckpt-0005-00000000.npz (the end of epoch 5).
-      epochs: further epochs, >= 1.
-      changes: fields changed for the continuation; a swept field (the study's axes) cannot be.
-      data: (train_x, train_y, test_x, test_y) as from `srbm_jax.run.load_data` for the
-        study's config.
-    Returns:
-      (records as `run_study` returns them, the continuation's config, axes, seeds).
-    Raises ValueError for a mid-epoch checkpoint, a changed swept field, workdir = the source's
-    folder, or epochs < 1."""
-    from srbm_jax.checks import check_int_argument
-    from srbm_jax.run.checkpoints import latest_path
-    from srbm_jax.run.objects import config_error, load_config
-
-    check_int_argument(epochs, "epochs", 1)
-    path = Path(source)
-    source_dir = path if path.is_dir() else path.parent.parent
-    if Path(workdir).resolve() == source_dir.resolve():
-        raise ValueError(f"workdir {workdir} is the source study: allowed another directory (the "
-                         "source is only read)")
-    if path.is_dir():
-        path = latest_path(path)
-    _, _, _, states, metadata = load_study_states(path)
-    if int(metadata["next_image"]) != 0:
-        raise ValueError(f"{path} is mid-epoch (image {metadata['next_image']}): allowed a "
-                         "checkpoint at an epoch boundary (checkpoints/ckpt-EEEE-00000000.npz)")
-    done = int(metadata["epoch"])
-    config, axes, seeds = load_config(metadata["config"]), metadata["axes"], metadata["seeds"]
-    swept = {field for axis in axes for field in axis.split("+")}
-    for field, value in changes.items():
-        if field in swept:
-            raise config_error(field, f"is swept by the source study ({sorted(swept)}): a "
-                                      "continuation cannot change it")
-        section, name = _section(field)
-        if (config[section] if section else config).get(name) is None:
-            raise config_error(field, "is not a field of the study's config")
-        _set(config, field, value)
-    config.epochs = done + epochs
-    records = _run_networks_of(config, axes, seeds, data, workdir, resume=resume, log=log,
-                               progress=progress, initial=(states, done),
-                               source_checkpoint=str(path), source_epochs=done, changes=changes)
-    return records, config, axes, seeds
 
 
 def write_outputs(workdir, records: list[dict], config, axes, seeds, **extra) -> None:
@@ -367,5 +313,5 @@ def check_study(config, axes: dict[str, Sequence[float]], seeds: Sequence[int]) 
     for combo in zip(*sweep.product(**static).values(), strict=True) if static else [()]:
         single = config.copy_and_resolve_references()
         for field, value in zip(static, combo, strict=True):
-            _set(single, field, value)
+            set_axis(single, field, value)
         study_params(single, traced, seeds)

@@ -17,7 +17,7 @@ from tiny_runs import TINY_COUNTS, TINY_MODEL, cache, tiny_config, tiny_mnist  #
 
 import srbm_jax
 from experiments.configs import default
-from srbm_jax import analysis, checkpoint, compare, devices, study
+from srbm_jax import analysis, checkpoint, compare, devices, study, study_fork
 from srbm_jax.run import load_data, saved_runs, spec_and_params, train_and_evaluate
 from srbm_jax.run.checkpoints import history_paths, latest_path
 from srbm_jax.run.records import METRICS_NAME, read_metrics
@@ -152,7 +152,7 @@ def test_continue_study_without_changes_equals_the_longer_study(tmp_path):
     position = {p: (checkpoint.read_metadata(p)["epoch"], checkpoint.read_metadata(p)["next_image"])
                 for p in paths}
     epoch_1 = next(p for p in paths if position[p] == (1, 0))
-    records, same_config, same_axes, same_seeds = study.continue_study(
+    records, same_config, same_axes, same_seeds = study_fork.continue_study(
         epoch_1, 1, {}, data, tmp_path / "more", log=quiet)
     strip = lambda rs: [{k: v for k, v in r.items() if k != "wall_s"} for r in rs]  # noqa: E731
     assert strip(records) == strip([r for r in straight if r["epoch"] == 2])
@@ -161,20 +161,20 @@ def test_continue_study_without_changes_equals_the_longer_study(tmp_path):
     b = study.load_study_states(tmp_path / "more")[3]
     for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b), strict=True):
         np.testing.assert_array_equal(x, y)
-    decayed, decayed_config, _, _ = study.continue_study(
+    decayed, decayed_config, _, _ = study_fork.continue_study(
         epoch_1, 1, {"step_decay": 0.5}, data, tmp_path / "decayed", log=quiet)
     assert decayed_config.step_decay == 0.5
     c = study.load_study_states(tmp_path / "decayed")[3]
     assert not np.array_equal(np.asarray(jax.tree_util.tree_leaves(a)[0]),
                               np.asarray(jax.tree_util.tree_leaves(c)[0]))
     with pytest.raises(ValueError, match=r"config\.device\.set_step.*swept"):
-        study.continue_study(epoch_1, 1, {"device.set_step": 0.03}, data, tmp_path / "x",
+        study_fork.continue_study(epoch_1, 1, {"device.set_step": 0.03}, data, tmp_path / "x",
                              log=quiet)
     mid_epoch = next(p for p in paths if position[p][1] != 0)
     with pytest.raises(ValueError, match="mid-epoch"):
-        study.continue_study(mid_epoch, 1, {}, data, tmp_path / "y", log=quiet)
+        study_fork.continue_study(mid_epoch, 1, {}, data, tmp_path / "y", log=quiet)
     with pytest.raises(ValueError, match="is the source study"):
-        study.continue_study(epoch_1, 1, {}, data, tmp_path / "straight", log=quiet)
+        study_fork.continue_study(epoch_1, 1, {}, data, tmp_path / "straight", log=quiet)
 
 
 # ---- device comparisons -------------------------------------------------------------------------
