@@ -276,6 +276,17 @@ def test_progress_prints_about_every_ten_percent():
     assert lines[-1].startswith("train: 100/100 (100 %)") and "images/s" in lines[-1]
 
 
+def test_resumed_progress_leaves_the_skipped_images_out_of_the_rate(monkeypatch):
+    """A study resumed at image 600 of 1,000 (3 networks) reports the rate of what it trained."""
+    clock = iter([0.0, 10.0])
+    monkeypatch.setattr(records.time, "perf_counter", lambda: next(clock))
+    stream = io.StringIO()
+    progress = records.scaled_progress("train", 1000, 3, start=600, stream=stream)
+    progress(1000)
+    # 400 images x 3 networks in 10 s: 120 images/s (1,000 x 3 / 10 = 300 counted the skip)
+    assert "3000/3000 (100 %) 120.0 images/s" in stream.getvalue()
+
+
 def test_spike_raster_reproduces_a_training_image():
     """The raster's rates equal the statistics train_image computes for the same key and state."""
     from tiny_runs import synthetic_mnist

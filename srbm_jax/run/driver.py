@@ -204,7 +204,7 @@ def run_networks(networks: nets.Networks, data, plan: RunPlan, workdir, *, resum
         for epoch in range(first_epoch, plan.epochs):
             label = f"epoch {epoch + 1} train"
             bar = (Progress(label, n_train, start=position) if not networks.stacked else
-                   scaled_progress(label, n_train, networks.n)) if progress else None
+                   scaled_progress(label, n_train, networks.n, position)) if progress else None
             resumed_at = position
             params_at = None
             if plan.step_schedule is not None:

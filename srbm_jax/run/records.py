@@ -103,10 +103,13 @@ class Progress:
             self.stream.flush()
 
 
-def scaled_progress(label: str, images: int, networks: int) -> Callable[..., None]:
+def scaled_progress(label: str, images: int, networks: int, start: int = 0, stream=None
+                    ) -> Callable[..., None]:
     """A progress callback over the images of `networks` networks trained side by side, called
-    with the images done by each (a `Progress` of images x networks)."""
-    line = Progress(f"{label} ({networks} networks)", images * networks)
+    with the images done by each (a `Progress` of images x networks; `start`, the image a resumed
+    epoch begins at, is left out of the rate as in `Progress`)."""
+    line = Progress(f"{label} ({networks} networks)", images * networks, start * networks,
+                    stream)
     return lambda done, total=None: line(done * networks)
 
 
