@@ -30,7 +30,9 @@ if [ -d .gpu_carry/whl ] && ls .gpu_carry/whl/*.whl > /dev/null 2>&1; then
 fi
 export PYTHONPATH=${PYTHONPATH:-$PWD} PYTHONUNBUFFERED=1
 export SRBM_JAX_CACHE=${SRBM_JAX_CACHE:-$PWD/.gpu_carry/cache}
-PY=${PY:-python3}
+# the project's virtual environment where there is one (here), else the machine's python3 (the
+# device machine, whose jax is preinstalled)
+if [ -z "${PY:-}" ]; then [ -x .venv/bin/python ] && PY=.venv/bin/python || PY=python3; fi
 if [ "${SMOKE:-0}" = 1 ]; then
   sizes=(--images=16 --test_images=16 --networks=1,2 --network_images=4 --batches=8
          --window_s=0.2 --repeats=2)

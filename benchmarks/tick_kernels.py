@@ -6,6 +6,12 @@ tick loop's body, and the time per tick (default network, fresh weights, synthet
 kernels: the body's top-level instructions that run as their own kernels (fusions, copies,
 products, ...; not tuple plumbing), counted in the compiled HLO of `network.run_free_segment`;
 us_per_tick: median of 5 windows of 40 calls. RESULTS 14 (session 11) reports these figures.
+The same tick with both synaptic drives replaced by zeros (`us_per_tick_neurons_only`: the
+neurons' own work, random walk and clamp included) bounds any formulation of the drives from
+below: an on-line training image runs `model_ticks` such ticks (its model segment; the data
+segment comes on top), hence `images_per_s_bound` = 1e6 / (model_ticks x
+us_per_tick_neurons_only): no on-line image rate above it for the tick loop as compiled here,
+even with free synapses and a free data segment (session 12).
 """
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ import collections
 import json
 import re
 import time
+from unittest import mock
 
 import jax
 import jax.numpy as jnp
@@ -51,19 +58,37 @@ def main(argv):
     p_visible = encoding.visible_probabilities(jnp.asarray(images[0], jnp.float32), None,
                                                params, spec)
     p_hidden = encoding.hidden_probabilities(params, spec)
-    segment = jax.jit(lambda w, W: network.run_free_segment(
-        w, network.init_carry(spec), W, p_visible, p_hidden, params, spec, model.visible_free)[1:])
+
+    def compiled():
+        return jax.jit(lambda w, W: network.run_free_segment(
+            w, network.init_carry(spec), W, p_visible, p_hidden, params, spec,
+            model.visible_free)[1:])
+
+    def us_per_tick(segment):
+        jax.block_until_ready(segment(words, weight))
+        windows = []
+        for _ in range(5):
+            start = time.perf_counter()
+            for _ in range(40):
+                out = segment(words, weight)
+            jax.block_until_ready(out)
+            windows.append((time.perf_counter() - start) / 40 / model.n_ticks * 1e6)
+        return sorted(windows)[2], out
+
+    segment = compiled()
     kernels = body_kernels(segment.lower(words, weight).compile().as_text())
-    jax.block_until_ready(segment(words, weight))
-    windows = []
-    for _ in range(5):
-        start = time.perf_counter()
-        for _ in range(40):
-            out = segment(words, weight)
-        jax.block_until_ready(out)
-        windows.append((time.perf_counter() - start) / 40 / model.n_ticks * 1e6)
+    full, out = us_per_tick(segment)
+
+    def no_drive(spikes, rows, chunk):  # rows: post-major [n_post, n_pre] when dense
+        return jnp.zeros(rows.shape[0] if chunk == 0 else rows.shape[1], rows.dtype)
+
+    with mock.patch.object(network, "synaptic_drive", no_drive):
+        neurons_only, _ = us_per_tick(compiled())
     print(json.dumps({"kernels": sum(kernels.values()), "by_op": kernels,
-                      "us_per_tick": round(sorted(windows)[2], 1),
+                      "us_per_tick": round(full, 1),
+                      "us_per_tick_neurons_only": round(neurons_only, 1),
+                      "model_ticks": model.n_ticks,
+                      "images_per_s_bound": round(1e6 / (model.n_ticks * neurons_only)),
                       "spikes_per_tick": [round(float(r.sum()) / model.n_ticks, 1) for r in out],
                       "backend": jax.default_backend()}))
 
