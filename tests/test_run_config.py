@@ -113,6 +113,15 @@ def test_config_errors_name_the_field(field, value):
         spec_and_params(config)
 
 
+def test_a_flag_field_of_another_type_names_the_field():
+    """ConfigDict keeps a field's type; a config rebuilt from JSON or by hand may not."""
+    config = default.get_config()
+    del config["weight_decay_follows_steps"]
+    config.weight_decay_follows_steps = 1
+    with pytest.raises(ValueError, match=r"^config\.weight_decay_follows_steps: .*True or False"):
+        spec_and_params(config)
+
+
 def test_error_values_are_plain_numbers():
     config = default.get_config()
     config.membrane_tau_ms = -1.0

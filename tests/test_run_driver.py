@@ -167,6 +167,27 @@ def test_step_decay_schedule_follows_the_images_trained(tmp_path, monkeypatch):
     np.testing.assert_allclose([s for *_, s in seen], [s for *_, s in expected], rtol=1e-6)
 
 
+@pytest.mark.parametrize("follows", [False, True])
+def test_weight_decay_follows_the_step_schedule_when_asked(tmp_path, monkeypatch, follows):
+    """weight_decay_follows_steps: every chunk's weight_decay is the config's x the steps' factor;
+    otherwise it stays the config's (the recorded runs)."""
+    config = tiny_config(epochs=2, step_decay=0.25, weight_decay=1e-3, chunk_size=20,
+                         weight_decay_follows_steps=follows)
+    seen = []
+    real = srbm_jax.train.train_chunk
+
+    def recording(root, state, pixels, labels, indices, epoch, params, spec):
+        seen.append((float(params.device.set_step) / 0.01, float(params.weight_decay)))
+        return real(root, state, pixels, labels, indices, epoch, params, spec)
+
+    monkeypatch.setattr(srbm_jax.train, "train_chunk", recording)
+    run(config, tmp_path)
+    factors = np.array([f for f, _ in seen])
+    np.testing.assert_allclose(factors, 0.25 ** (np.arange(4) * 20 / 40), rtol=1e-6)
+    expected = 1e-3 * (factors if follows else 1.0)
+    np.testing.assert_allclose([d for _, d in seen], expected, rtol=1e-6)
+
+
 def test_step_decay_schedule_is_optax_exponential_decay():
     import optax
 
@@ -471,3 +492,19 @@ def test_parse_changes_types_values_like_the_config_and_names_bad_settings():
         saved_runs.parse_changes(["batch_size=x"], config)
     with pytest.raises(ValueError, match=r"--set=device.kind=3: field must be one of"):
         saved_runs.parse_changes(["device.kind=3"], config)
+    assert saved_runs.parse_changes(["weight_decay_follows_steps=True"], config) == {
+        "weight_decay_follows_steps": True}
+    assert saved_runs.parse_changes(["weight_decay_follows_steps=false"], config) == {
+        "weight_decay_follows_steps": False}
+    with pytest.raises(ValueError, match=r"follows_steps=yes: value must be True or False"):
+        saved_runs.parse_changes(["weight_decay_follows_steps=yes"], config)
+
+
+def test_a_loaded_config_that_predates_a_later_field_gets_its_recorded_value():
+    from srbm_jax.run.objects import config_dict, load_config
+
+    saved = config_dict(tiny_config())
+    del saved["weight_decay_follows_steps"]
+    assert load_config(saved).weight_decay_follows_steps is False
+    assert saved_runs.parse_changes(["weight_decay_follows_steps=1"], load_config(saved)) == {
+        "weight_decay_follows_steps": True}

@@ -70,6 +70,7 @@ class RunPlan:
 
     step_schedule: None (constant steps) or an Optax schedule, images trained so far -> factor
     on the device's change per event (`Device.scale_steps`, evaluated at every chunk start).
+    schedule_weight_decay: the schedule scales weight_decay as well (`train.step_scaled_params`).
     ema_half_life_images / tail_average_epochs: weight averages kept during the run
     (`srbm_jax.run.averaging`), evaluated beside the trained weights; 0 = off.
     shuffle: every epoch presents the training images in its own order (`train.epoch_order`
@@ -83,6 +84,7 @@ class RunPlan:
     eval_batch_size: int = 250
     checkpoint_every_images: int = 0
     step_schedule: Callable[[int], float] | None = None
+    schedule_weight_decay: bool = False
     keep_checkpoints: int = 2
     keep_epoch_checkpoints: bool = True
     ema_half_life_images: int = 0
@@ -98,6 +100,7 @@ def plan_from_config(config, images_per_epoch: int) -> RunPlan:
         chunk_size=config.chunk_size, eval_batch_size=config.eval_batch_size,
         checkpoint_every_images=config.checkpoint_every_images,
         step_schedule=step_decay_schedule(float(config.get("step_decay", 1.0)), images_per_epoch),
+        schedule_weight_decay=config.get("weight_decay_follows_steps", False),
         keep_checkpoints=config.get("keep_checkpoints", 2),
         keep_epoch_checkpoints=config.get("keep_epoch_checkpoints", True),
         ema_half_life_images=config.get("ema_half_life_images", 0),
@@ -209,7 +212,8 @@ def run_networks(networks: nets.Networks, data, plan: RunPlan, workdir, *, resum
             params_at = None
             if plan.step_schedule is not None:
                 params_at = lambda begin, epoch=epoch: train.step_scaled_params(  # noqa: E731
-                    networks.params, networks.spec, plan.step_schedule(epoch * n_train + begin))
+                    networks.params, networks.spec, plan.step_schedule(epoch * n_train + begin),
+                    plan.schedule_weight_decay)
             order = nets.epoch_orders(networks, epoch, n_train) if plan.shuffle else None
             while position < n_train:
                 stop = min(n_train, (position // interval + 1) * interval)

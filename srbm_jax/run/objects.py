@@ -49,7 +49,8 @@ LATER_FIELD_DEFAULTS = {"ema_half_life_images": 0, "tail_average_epochs": 0,
                         "validation_size": 0, "shuffle": False,
                         "optimizer": updates.default_section(),
                         "rule": rules.rule_section().to_dict(), "label_rate_factor": 1.0,
-                        "front_end": {"name": "pixels"}, "batch_drive_chunk": 0}
+                        "front_end": {"name": "pixels"}, "batch_drive_chunk": 0,
+                        "weight_decay_follows_steps": False}
 
 # Device options added after runs were recorded (left out of the fingerprint at these values).
 LATER_DEVICE_DEFAULTS = {"init_kind": "gaussian"}
@@ -115,6 +116,8 @@ def check_run_fields(config) -> None:
             config.get("shuffle"))
     require(isinstance(config.get("tensorboard", False), bool), "tensorboard", "True or False",
             config.get("tensorboard"))
+    require(isinstance(config.get("weight_decay_follows_steps", False), bool),
+            "weight_decay_follows_steps", "True or False", config.get("weight_decay_follows_steps"))
     require(isinstance(config.get("keep_epoch_checkpoints", True), bool),
             "keep_epoch_checkpoints", "True or False", config.get("keep_epoch_checkpoints"))
     require(config.data_source in mnist.SOURCES, "data_source", f"one of {mnist.SOURCES}",
@@ -293,9 +296,18 @@ def _parse_legacy_device_params(text: str) -> dict[str, float]:
     return result
 
 
+# Later fields that a continuation may set (`saved_runs.CONTINUE_FIELDS`): a loaded config
+# that predates one gets its LATER_FIELD_DEFAULTS value, which reproduces the recorded run.
+_LOADED_LATER_FIELDS = ("weight_decay_follows_steps",)
+
+
 def load_config(data: dict) -> ml_collections.ConfigDict:
-    """A ConfigDict from a saved config dict, upgraded if it predates the device section."""
-    return ml_collections.ConfigDict(upgrade_legacy_config(data))
+    """A ConfigDict from a saved config dict, upgraded if it predates the device section or one
+    of `_LOADED_LATER_FIELDS`."""
+    data = upgrade_legacy_config(data)
+    for field in _LOADED_LATER_FIELDS:
+        data.setdefault(field, LATER_FIELD_DEFAULTS[field])
+    return ml_collections.ConfigDict(data)
 
 
 def expected_pixels(config) -> None:

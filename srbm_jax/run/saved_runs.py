@@ -124,7 +124,7 @@ def checkpoint_template(like: dict, path: Path) -> dict:
 
 # Fields a continuation may change (numeric settings; shapes and the device stay the run's).
 CONTINUE_FIELDS = ("walk_up", "walk_down", "input_threshold", "spike_rate_hz", "inference_ms",
-                   "batch_size", "weight_decay", "step_decay")
+                   "batch_size", "weight_decay", "step_decay", "weight_decay_follows_steps")
 
 
 def _parse_settings(settings: list[str], allowed, convert) -> dict[str, Any]:
@@ -143,9 +143,13 @@ def _parse_settings(settings: list[str], allowed, convert) -> dict[str, Any]:
 
 
 def _typed_like(current, value: str):
-    """value converted to the type of `current`; ValueError("an integer" / "a number") when it
-    cannot be."""
+    """value converted to the type of `current`; ValueError("an integer" / "a number" / "True or
+    False") when it cannot be."""
     kind = type(current)
+    if kind is bool:
+        if value.lower() in ("true", "1", "false", "0"):
+            return value.lower() in ("true", "1")
+        raise ValueError("True or False")
     try:
         return kind(value)
     except ValueError:
