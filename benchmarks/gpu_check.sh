@@ -37,12 +37,12 @@ if [ "${SMOKE:-0}" = 1 ]; then
   sizes=(--images=16 --test_images=16 --networks=1,2 --network_images=4 --batches=8
          --window_s=0.2 --repeats=2)
   infer_batches=(8)
-  study_size=(--config.train_size=48 --config.test_size=24)
+  study_size=(--config.train_size=48 --config.validation_size=24 --config.test_size=24)
 else
   sizes=(--images=400 --test_images=4000 --networks=1,8,64 --network_images=100
          --batches=8,32,128 --window_s=3 --repeats=3)
   infer_batches=(250 2000)
-  study_size=(--config.train_size=10000 --config.test_size=2000)
+  study_size=(--config.train_size=10000 --config.validation_size=2000 --config.test_size=2000)
 fi
 {
   $PY -c "import jax; print('jax', jax.__version__, jax.devices())"
