@@ -21,6 +21,8 @@ import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 from srbm_jax import sweep, updates
@@ -143,15 +145,22 @@ def study_params(config, axes: dict[str, Sequence[float]], seeds: Sequence[int])
     if len(seeds) == 0:
         raise ValueError("seeds is empty: allowed a non-empty list of integers")
     grid = sweep.product(**axes, seed=list(seeds))
+    front_ends = []  # each network's front-end arrays, as its single run builds them
     for n in range(len(grid["seed"])):  # validate every combination as a single run would
         single = config.copy_and_resolve_references()
+        single.seed = int(grid["seed"][n])
         for field in axes:
             set_axis(single, field, float(grid[field][n]))
         spec, params = spec_and_params(single)
+        front_ends.append(params.front_end)
     values = {member.replace(".", "__", 1): grid[axis] for axis in axes
               for member in axis.split("+")} or {
         "spike_rate_hz": [float(params.spike_rate_hz)] * len(grid["seed"])}  # seeds only
-    return spec, sweep.stack_params(params, **values), grid
+    stacked = sweep.stack_params(params, **values)
+    if params.front_end is not None:  # per network (a lower sRBM per seed), or shared copies
+        stacked = stacked.replace(front_end=jax.tree_util.tree_map(
+            lambda *leaves: jnp.stack([jnp.asarray(leaf) for leaf in leaves]), *front_ends))
+    return spec, stacked, grid
 
 
 def study_fingerprint(config, axes, seeds) -> str:

@@ -71,10 +71,28 @@ class LowerRbm(FrontEnd):
         return hidden[:, :lower.n_hidden]
 
 
-def lower_params_from_run(workdir) -> tuple[Any, LowerParams]:
-    """(lower Spec, LowerParams) from a saved run's config and newest checkpoint."""
+def lower_params_from_run(workdir, seed: int | None = None) -> tuple[Any, LowerParams]:
+    """(lower Spec, LowerParams) from the newest checkpoint of a saved run or study.
+
+    Args:
+      workdir: a train_mnist run's workdir (its one network is the lower network), or a study's
+        workdir with one network per seed (`experiments/study.py --seeds=1,2,3`, no swept axis):
+        then the network trained with `seed` is the lower network, so each seed of a vmapped
+        upper study stacks onto its own lower network.
+      seed: the upper network's seed (config.seed); used only for a study.
+    Returns:
+      (the lower Spec, LowerParams with its read weight and Params).
+    """
     from srbm_jax import run
-    config = run.load_run_config(workdir)
-    state, _ = run.load_run_state(workdir, config)
-    spec, params = run.spec_and_params(config)
+    networks, _, _ = run.load_trained_networks(workdir)
+    if len(networks) > 1:
+        seeds = [labels["seed"] for labels, *_ in networks]
+        chosen = [entry for entry in networks if entry[0]["seed"] == seed]
+        if len(chosen) != 1:
+            raise ValueError(
+                f"config.front_end.workdir = {str(workdir)!r} is a study of {len(networks)} "
+                f"networks with seeds {seeds}; config.seed = {seed} is out of range: allowed one "
+                "of those seeds, each held by exactly one network (a study of seeds only)")
+        networks = chosen
+    _, spec, params, state = networks[0]
     return spec, LowerParams(spec.device.read(state, params.device), params)

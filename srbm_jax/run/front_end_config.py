@@ -27,7 +27,7 @@ def front_end_and_params(config) -> tuple[Any, Any]:
                                                      "allowed name, workdir")
         require(isinstance(workdir, str) and workdir != "", "front_end.workdir",
                 "the workdir of the trained lower run", workdir)
-        lower, lower_params = frontends.lower_params_from_run(workdir)
+        lower, lower_params = frontends.lower_params_from_run(workdir, config.get("seed"))
         return frontends.LowerRbm(lower), lower_params
     if name == "cnn":
         path = values.pop("checkpoint", frontends.DEFAULT_CNN_CHECKPOINT)

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Issue 16 (spiking DBN), the seeds side by side: layer 1 is one study of seeds 1-3 (vmapped,
+# label neurons silent: unsupervised eCD), layer 2 one study of the same seeds on layer 1's
+# study, each seed stacked on the layer-1 network of its own seed (srbm_jax.frontends.lower_rbm),
+# the labels on top, classified through layer 2's label neurons. The same model as run.sh (one
+# process per seed and layer), about 3-4 times the images/s per network on two cores.
+# Layer 1's own evaluation (labels silent, so at chance) is cut to 1,000 images at 100 ms; it
+# does not touch the training images (the first TRAIN of the training split).
+#   TRAIN=50000 VALIDATION=10000 TEST=10000 EPOCHS1=3 EPOCHS2=3 bash results/dbn/run_study.sh
+set -u
+cd "$(dirname "$0")/../.."
+PY=${PY:-.venv/bin/python}
+CONFIG=${CONFIG:-experiments/configs/best.py}
+TRAIN=${TRAIN:-5000}; VALIDATION=${VALIDATION:-5000}; TEST=${TEST:-1000}
+EPOCHS1=${EPOCHS1:-3}; EPOCHS2=${EPOCHS2:-3}; SEEDS=${SEEDS:-1,2,3}
+HIDDEN1=${HIDDEN1:-500}; HIDDEN2=${HIDDEN2:-500}; TAG=$(basename "$CONFIG" .py)
+OUT=${OUT:-results/dbn/study_${TAG}_h${HIDDEN1}_h${HIDDEN2}_t${TRAIN}_e${EPOCHS1}_${EPOCHS2}}
+l1=$OUT/layer1; l2=$OUT/layer2
+mkdir -p "$l1" "$l2"
+COMMON=(--seeds=$SEEDS --resume --config.train_size=$TRAIN --config.checkpoint_every_images=1000
+        --config.keep_checkpoints=1 --config.keep_epoch_checkpoints=False)
+cmd1="$PY -m experiments.study --config=$CONFIG ${COMMON[*]} --config.epochs=$EPOCHS1
+  --config.eval_every=$EPOCHS1 --config.validation_size=1000 --config.test_size=1000
+  --config.inference_ms=100 --config.n_hidden=$HIDDEN1 --config.label_rate_factor=0 --workdir=$l1"
+cmd2="$PY -m experiments.study --config=$CONFIG:gpgm_linear,lower_rbm ${COMMON[*]}
+  --config.epochs=$EPOCHS2 --config.eval_every=1 --config.validation_size=$VALIDATION
+  --config.test_size=$TEST --config.front_end.workdir=$l1 --config.n_data=$HIDDEN1
+  --config.n_hidden=$HIDDEN2 --workdir=$l2"
+echo $cmd1 > "$l1/command.txt"; echo $cmd2 > "$l2/command.txt"
+echo "== layer 1"; $cmd1 > "$l1/log.txt" 2>&1 || { echo "layer 1 FAILED (see $l1/log.txt)"; exit 1; }
+echo "== layer 2"; $cmd2 > "$l2/log.txt" 2>&1 || { echo "layer 2 FAILED (see $l2/log.txt)"; exit 1; }
