@@ -508,3 +508,20 @@ def test_a_loaded_config_that_predates_a_later_field_gets_its_recorded_value():
     assert load_config(saved).weight_decay_follows_steps is False
     assert saved_runs.parse_changes(["weight_decay_follows_steps=1"], load_config(saved)) == {
         "weight_decay_follows_steps": True}
+
+
+def test_a_loaded_config_gets_every_later_field_it_predates_and_keeps_its_identity():
+    import ml_collections
+
+    from srbm_jax.run.objects import LATER_FIELD_DEFAULTS, config_dict, fingerprint, load_config
+
+    config = tiny_config()
+    saved = {k: v for k, v in config_dict(config).items() if k not in LATER_FIELD_DEFAULTS}
+    loaded = load_config(saved)
+    for field, default in LATER_FIELD_DEFAULTS.items():
+        value = loaded[field]
+        assert (value.to_dict() if hasattr(value, "to_dict") else value) == default, field
+    # the filled defaults leave the run's identity (its checkpoints' fingerprint) as saved
+    assert fingerprint(loaded) == fingerprint(ml_collections.ConfigDict(saved))
+    loaded.optimizer.name = "changed"  # a deep copy: the defaults themselves are untouched
+    assert LATER_FIELD_DEFAULTS["optimizer"] != loaded.optimizer.to_dict()

@@ -16,6 +16,7 @@ they were written with (`legacy_fingerprint`), so old gpgm_linear and ideal runs
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from typing import Any
@@ -296,17 +297,13 @@ def _parse_legacy_device_params(text: str) -> dict[str, float]:
     return result
 
 
-# Later fields that a continuation may set (`saved_runs.CONTINUE_FIELDS`): a loaded config
-# that predates one gets its LATER_FIELD_DEFAULTS value, which reproduces the recorded run.
-_LOADED_LATER_FIELDS = ("weight_decay_follows_steps",)
-
-
 def load_config(data: dict) -> ml_collections.ConfigDict:
-    """A ConfigDict from a saved config dict, upgraded if it predates the device section or one
-    of `_LOADED_LATER_FIELDS`."""
+    """A ConfigDict from a saved config dict, upgraded if it predates the device section, and
+    with every field of `LATER_FIELD_DEFAULTS` it predates at that default (the value that
+    reproduces the recorded run), so that readers and continuations find every field."""
     data = upgrade_legacy_config(data)
-    for field in _LOADED_LATER_FIELDS:
-        data.setdefault(field, LATER_FIELD_DEFAULTS[field])
+    for field, default in LATER_FIELD_DEFAULTS.items():
+        data.setdefault(field, copy.deepcopy(default))
     return ml_collections.ConfigDict(data)
 
 
