@@ -43,6 +43,21 @@ def test_best_config_takes_a_front_end_choice_and_keeps_its_settings():
         plain.batch_size, plain.device.set_step, plain.input_threshold)
 
 
+def test_the_third_part_of_the_config_choice_is_the_learning_rule_with_its_options():
+    from srbm_jax import rules
+    assert default.get_config().rule.name == "coincidence"
+    for name, cls in (("trace", rules.TraceECD), ("window", rules.ShapedWindow)):
+        config = default.get_config(f"gpgm_linear,pixels,{name}")
+        assert dict(config.rule) == dict(rules.rule_section(name))
+        assert type(spec_and_params(config)[0].rule) is cls
+    config = best.get_config("gpgm_linear,pixels,window")
+    config.rule.a_minus = -1.0  # its options are fields of the section, set by name
+    assert spec_and_params(config)[0].rule.a_minus == -1.0
+    assert config.batch_size == best.get_config().batch_size
+    with pytest.raises(ValueError, match=r"config\.rule\.name = 'hebb' is out of range"):
+        default.get_config("gpgm_linear,pixels,hebb")
+
+
 @pytest.mark.parametrize("name", sorted(devices.DEVICES))
 def test_every_device_builds_from_its_own_section(name):
     config = default.get_config(name)

@@ -23,6 +23,12 @@ argument, after a comma; it writes its section and sets n_data to its output:
   --config=experiments/configs/default.py:gpgm_linear,pooling --config.front_end.maps=combo
   --config=experiments/configs/default.py:gpgm_linear,cnn --config.front_end.mode=1 --config.n_data=720
   --config=experiments/configs/default.py:gpgm_linear,lower_rbm --config.front_end.workdir=<run>
+
+The learning rule (`config.rule`, `srbm_jax.rules`) is the third part; it writes its section with
+its options, which are then set by name:
+
+  --config=experiments/configs/default.py:gpgm_linear,pixels,trace --config.rule.tau_ms=4
+  --config=experiments/configs/default.py:gpgm_linear,pixels,window --config.rule.a_minus=-1
 """
 import ml_collections
 
@@ -34,9 +40,11 @@ from srbm_jax.updates import optimizer_section
 
 def get_config(choice: str = "gpgm_linear") -> ml_collections.ConfigDict:
     """The default experiment: 1 epoch over all 60000 training images, 824 hidden neurons,
-    with the synapse device of `choice` (a registered name or 'module.path:Class') and,
-    after a comma, a front end ("gpgm_linear,pooling"; default pixels)."""
-    device, _, front_end = choice.partition(",")
+    with the synapse device of `choice` (a registered name or 'module.path:Class'), after a
+    comma a front end ("gpgm_linear,pooling"; default pixels) and after a second comma a
+    learning rule ("gpgm_linear,pixels,trace"; default coincidence)."""
+    device, _, rest = choice.partition(",")
+    front_end, _, rule = rest.partition(",")
     config = ml_collections.ConfigDict()
 
     # ---- run ----------------------------------------------------------------------------------
@@ -109,7 +117,7 @@ def get_config(choice: str = "gpgm_linear") -> ml_collections.ConfigDict:
 
     # ---- learning rule: spike rasters -> eCD counts (srbm_jax.rules) -------------------------
     # name "coincidence" (IBM pulse coincidence), "trace" (Neftci et al. 2014), "window" (shaped)
-    config.rule = rule_section()  # the 6T2R pulse-coincidence rule (IBM); others (ours)
+    config.rule = rule_section(rule or "coincidence")  # the 6T2R pulse-coincidence rule (IBM); others (ours)
 
     # ---- update layer between eCD and the device (srbm_jax.updates) ----------------------------
     # name "none" = plain eCD (IBM, slides); or sgd, momentum, nesterov, adam, adamw, rmsprop,

@@ -25,6 +25,8 @@ declare -A ROW=(
   [gpgm_seed_momentum]="--config=experiments/configs/default.py ${SEED_MOMENTUM[*]} --sweep=optimizer.learning_rate=0.1,0.3,1.0"
   [gpgm_seed_adam]="--config=experiments/configs/default.py ${SEED_ADAM[*]} --sweep=optimizer.learning_rate=0.003,0.01,0.03"
   [gpgm_momentum_transfer]="--config=experiments/configs/default.py --config.optimizer.name=momentum --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.05,0.1,0.2"
+  # lr 0.05 was the low edge of gpgm_momentum_transfer's grid (session 12): the rates below it
+  [gpgm_momentum_transfer_low]="--config=experiments/configs/default.py --config.optimizer.name=momentum --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.01,0.02,0.03"
   [gpgm_adam_transfer]="--config=experiments/configs/default.py --config.optimizer.name=adam --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.003,0.01,0.03"
   # the PCM pairs (pulses only: no analog write) and the ideal weight they are measured against
   [ideal_plain]="--config=experiments/configs/default.py:ideal"
@@ -35,15 +37,22 @@ declare -A ROW=(
   [pcm_nonlinear_momentum_transfer]="--config=experiments/configs/default.py:pcm_nonlinear --config.device.dw_min=7e-5 --config.optimizer.name=momentum --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.05,0.1,0.2"
   [pcm_nonlinear_adam_transfer]="--config=experiments/configs/default.py:pcm_nonlinear --config.device.dw_min=7e-5 --config.optimizer.name=adam --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.003,0.01,0.03"
   # learning rules on the 6T2R pair
-  [rule_trace]="--config=experiments/configs/default.py --config.rule.name=trace"
+  [rule_trace]="--config=experiments/configs/default.py:gpgm_linear,pixels,trace"
+  # shaped windows: the classic asymmetric exponential STDP (pre before post potentiates, post
+  # before pre depresses, tau 4 ms), and a rectangular window of +-2 ms (about the coincidence
+  # rule's 4-tick pulse overlap, as a pair-based window)
+  [rule_window_asymmetric]="--config=experiments/configs/default.py:gpgm_linear,pixels,window --config.rule.shape=exponential --config.rule.a_minus=-1.0"
+  [rule_window_rectangular]="--config=experiments/configs/default.py:gpgm_linear,pixels,window --config.rule.shape=rectangular --config.rule.width_ms=2.0"
   # initialisations of the 6T2R pair
   [init_xavier]="--config=experiments/configs/default.py --config.device.init_kind=xavier"
   [init_uniform]="--config=experiments/configs/default.py --config.device.init_kind=uniform"
 )
-ORDER=(gpgm_plain gpgm_seed_momentum gpgm_seed_adam gpgm_momentum_transfer gpgm_adam_transfer
+ORDER=(gpgm_plain gpgm_seed_momentum gpgm_seed_adam gpgm_momentum_transfer
+       gpgm_momentum_transfer_low gpgm_adam_transfer
        ideal_plain pcm_stochastic_plain pcm_stochastic_momentum_transfer
        pcm_stochastic_adam_transfer pcm_nonlinear_plain pcm_nonlinear_momentum_transfer
-       pcm_nonlinear_adam_transfer rule_trace init_xavier init_uniform)
+       pcm_nonlinear_adam_transfer rule_trace rule_window_asymmetric rule_window_rectangular
+       init_xavier init_uniform)
 # shellcheck source=../run_rows.sh
 source results/run_rows.sh
 run_rows results/learning ROW "${COMMON[@]}" -- "${@:-${ORDER[@]}}"
