@@ -207,3 +207,15 @@ def test_saved_config_round_trips_through_json():
     config = default.get_config("pcm_stochastic")
     again = objects.load_config(json.loads(json.dumps(objects.config_dict(config))))
     assert fingerprint(again) == fingerprint(config)
+
+
+@pytest.mark.parametrize("get_config", [default.get_config, best.get_config])
+def test_unset_optimiser_hyperparameters_stay_settable_from_the_command_line(get_config):
+    """config_flags refuses to override a field whose value is a bare None (the slides' Adam row
+    sets --config.optimizer.eps=0): unset hyperparameters must stay typed placeholders."""
+    from srbm_jax import updates
+    config = get_config()
+    for field in updates.optimizers.HYPERPARAMETERS:
+        assert config.optimizer.get_ref(field).get_type() is float, field
+    config.optimizer.eps = 0.0  # as the flag does: a float placeholder takes the value
+    assert updates.optimizer_section_from(config.optimizer.to_dict()).eps == 0.0

@@ -173,6 +173,8 @@ def config_for_device(config, name: str, **overrides: Any) -> ml_collections.Con
     by field name) and the device's own STDP window (`Device.stdp_window`) if it has one: the
     config a device-comparison row or `default.get_config(name)` runs with."""
     config = ml_collections.ConfigDict(config_dict(config))
+    if isinstance(config.get("optimizer"), ml_collections.ConfigDict):  # typed placeholders back
+        config.optimizer = updates.optimizer_section_from(config.optimizer.to_dict())
     device = device_class(name)()
     section = device.config_section()
     base = config.get("device")

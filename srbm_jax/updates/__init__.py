@@ -39,6 +39,19 @@ def optimizer_section(name: str = "none") -> ml_collections.ConfigDict:
     return section
 
 
+def optimizer_section_from(values: dict) -> ml_collections.ConfigDict:
+    """optimizer_section(values["name"]) with the set values of `values` (plain data, e.g. a
+    config after a JSON round trip, whose unset hyperparameters lost their float type): unset
+    ones stay typed placeholders, so a command line can still set them
+    (--config.optimizer.eps=0)."""
+    values = dict(values)
+    section = optimizer_section(values.pop("name", "none"))
+    for field, value in values.items():
+        if value is not None:
+            section[field] = value
+    return section
+
+
 def default_section() -> dict:
     """optimizer_section() as plain data (what runs without an optimiser record)."""
     return optimizer_section().to_dict()
@@ -93,4 +106,5 @@ def sweepable_fields(section: Any) -> tuple[str, ...]:
 
 __all__ = ["EVERY", "LAYER_OPTIONS", "MODES", "OPTIMIZERS", "ROUNDINGS", "SCHEDULES", "WRITES",
            "LayerParams", "LayerState", "OptimizerParams", "UpdateLayer", "default_section",
-           "optimizer_section", "optimizers", "sweepable_fields", "wrap_device"]
+           "optimizer_section", "optimizer_section_from", "optimizers", "sweepable_fields",
+           "wrap_device"]
