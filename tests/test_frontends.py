@@ -246,3 +246,36 @@ def test_cnn_checkpoint_round_trip_and_the_front_end_in_a_run(tmp_path):
     config.n_data = 720
     with pytest.raises(ValueError, match="config.n_data = 720 is out of range for front end 'cnn'"):
         spec_and_params(config)
+
+
+def test_a_wider_cnn_is_described_by_its_checkpoint_and_keeps_mode_2_at_768(tmp_path):
+    from srbm_jax.frontends import cnn
+    wide = cnn.CnnArchitecture((4, 6, 8, 48), final_pool=True)
+    assert (wide.feature_size(1), wide.feature_size(2)) == (12 * 12 * 6, 4 * 4 * 48)
+    params = cnn.init_cnn(jax.random.key(1), wide)
+    kernel = params["Conv_3"]["kernel"]
+    assert kernel.shape == (3, 3, 8, 48) and params["Dense_0"]["kernel"].shape == (768, 128)
+    images = np.random.default_rng(3).random((20, 784)).astype(np.float32)
+    # Mode 2 is conv 4 then a 2x2 max-pool, channel-major
+    conv4 = np.asarray(cnn.SlidesCnn(cnn.CnnArchitecture((4, 6, 8, 48))).apply(
+        {"params": params}, images.reshape(-1, 28, 28, 1), 2)).reshape(20, 48, 8, 8)
+    pooled = conv4.reshape(20, 48, 4, 2, 4, 2).max(axis=(3, 5)).reshape(20, 768)
+    np.testing.assert_allclose(cnn.features(params, images, 2, arch=wide), pooled, rtol=1e-6)
+    scales = {m: cnn.feature_scales(params, images, m, arch=wide) for m in cnn.MODES}
+    path = cnn.save_cnn(tmp_path / "wide.npz", params, scales, {}, wide)
+    front_end, front_params = cnn.cnn_from_checkpoint(path, 2)
+    assert front_end.arch == wide and front_end.output_size(None) == 768
+    assert cnn.cnn_from_checkpoint(path, 1)[0].output_size(None) == 864
+    config = tiny_config(n_data=768)
+    config.front_end = front_end_section("cnn", mode=2, checkpoint=str(path))
+    spec, run_params = spec_and_params(config)
+    p = np.asarray(spec.front_end.probabilities(jnp.asarray(images[:3]), run_params, spec))
+    expected = np.where(np.clip(pooled[:3] / scales[2], 0, 1) > config.input_threshold, P_ON, 0)
+    np.testing.assert_array_equal(p, expected.astype(np.float32))
+    # a checkpoint written before the architecture was recorded is the slides' CNN
+    slides = cnn.init_cnn(jax.random.key(0))
+    old = checkpoint.save(tmp_path / "old.npz", {"cnn": slides, "scales": {
+        "1": np.ones(720, np.float32), "2": np.ones(768, np.float32)}}, {"format": cnn.FORMAT})
+    assert cnn.cnn_from_checkpoint(old, 2)[0].arch == cnn.SLIDES
+    with pytest.raises(ValueError, match=r"CNN channels = \(5, 5, 12\) is out of range"):
+        cnn.CnnArchitecture((5, 5, 12))

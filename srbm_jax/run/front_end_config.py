@@ -35,9 +35,9 @@ def front_end_and_params(config) -> tuple[Any, Any]:
         for field in values:
             raise config_error(f"front_end.{field}", "is not a field of front end 'cnn': "
                                                      "allowed name, mode, checkpoint")
-        require(mode in frontends.cnn.FEATURES, "front_end.mode", "1 (720 features after the "
-                "max-pool) or 2 (768 after conv 4)", mode)
-        return frontends.CnnFeatures(mode), frontends.cnn_params_from_checkpoint(path, mode)
+        require(mode in frontends.cnn.MODES, "front_end.mode", "1 (the features after the "
+                "max-pool: 720 for the slides' CNN) or 2 (after conv 4: 768)", mode)
+        return frontends.cnn_from_checkpoint(path, mode)  # its architecture from the checkpoint
     cls = frontends.FRONT_ENDS[name]
     allowed = {f.name for f in dataclasses.fields(cls) if f.name != "name"}
     for field in values:
