@@ -6,10 +6,14 @@
 # (results/frontends/run.sh cnn_mode1 / cnn_mode2 / cnn_wide_mode2), given here:
 #   MODE=2 THRESHOLD=0.3 bash results/frontends/run_full.sh        # resumes where it stopped
 #   CNN=results/cnn_wide/cnn.npz MODE=2 THRESHOLD=0.3 bash results/frontends/run_full.sh
+# EPOCHS=5 stops after epoch 5 (evaluated there); a later call with EPOCHS=10 resumes it to the
+# same networks a 10-epoch run trains (epochs is a run field: the shuffles and steps are per
+# epoch, so the first five epochs are the same either way).
 set -u
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
 CNN=${CNN:-results/cnn/cnn.npz}
+EPOCHS=${EPOCHS:-10}
 MODE=${MODE:?set MODE=1 or 2 (chosen on validation by the screening rows)}
 THRESHOLD=${THRESHOLD:?set THRESHOLD (chosen on validation by the screening rows)}
 # the data neurons follow the CNN's features (its checkpoint records its architecture)
@@ -21,7 +25,8 @@ OUT=results/frontends/$NAME
 mkdir -p "$OUT"
 CMD="$PY -m experiments.study --config=experiments/configs/best.py:gpgm_linear,cnn
   --config.front_end.checkpoint=$CNN --config.front_end.mode=$MODE --config.n_data=$N_DATA
-  --seeds=1,2,3 --resume --config.checkpoint_every_images=5000 --config.tail_average_epochs=1
+  --seeds=1,2,3 --resume --config.epochs=$EPOCHS --config.checkpoint_every_images=5000
+  --config.tail_average_epochs=1
   --workdir=$WORKDIR --sweep=input_threshold=$THRESHOLD"
 echo $CMD > "$OUT/command.txt"
 $CMD
