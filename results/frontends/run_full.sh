@@ -14,6 +14,7 @@ cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
 CNN=${CNN:-results/cnn/cnn.npz}
 EPOCHS=${EPOCHS:-10}
+KEEP_EPOCHS=${KEEP_EPOCHS:-True}   # False: only the newest checkpoint stays (a small workdir to carry)
 MODE=${MODE:?set MODE=1 or 2 (chosen on validation by the screening rows)}
 THRESHOLD=${THRESHOLD:?set THRESHOLD (chosen on validation by the screening rows)}
 # the data neurons follow the CNN's features (its checkpoint records its architecture)
@@ -26,6 +27,7 @@ mkdir -p "$OUT"
 CMD="$PY -m experiments.study --config=experiments/configs/best.py:gpgm_linear,cnn
   --config.front_end.checkpoint=$CNN --config.front_end.mode=$MODE --config.n_data=$N_DATA
   --seeds=1,2,3 --resume --config.epochs=$EPOCHS --config.checkpoint_every_images=5000
+  --config.keep_checkpoints=1 --config.keep_epoch_checkpoints=$KEEP_EPOCHS
   --config.tail_average_epochs=1
   --workdir=$WORKDIR --sweep=input_threshold=$THRESHOLD"
 echo $CMD > "$OUT/command.txt"
