@@ -9,6 +9,7 @@ config with `config.front_end`, or passed as `Spec(front_end=...)` with its para
 """
 from srbm_jax.frontends.base import FrontEnd, thresholded
 from srbm_jax.frontends.cnn import (
+    DEFAULT_CNN_CHECKPOINT,
     CnnArchitecture,
     CnnFeatures,
     CnnParams,
@@ -22,7 +23,6 @@ from srbm_jax.frontends.pooling import LAYOUTS, MAPS, Pooling, layout_vector, po
 
 FRONT_ENDS = {"pixels": PixelCoding, "pooling": Pooling, "cnn": CnnFeatures,
               "lower_rbm": LowerRbm}
-DEFAULT_CNN_CHECKPOINT = "results/cnn/cnn.npz"  # experiments/train_cnn.py
 
 __all__ = ["DEFAULT_CNN_CHECKPOINT", "FRONT_ENDS", "LAYOUTS", "MAPS", "CnnArchitecture",
            "CnnFeatures", "CnnParams", "FrontEnd", "LowerParams", "LowerRbm", "PixelCoding",

@@ -16,6 +16,7 @@ network uses in place of the Bernoulli draws of the clamped data neurons.
 from __future__ import annotations
 
 import abc
+import dataclasses
 from typing import Any
 
 import jax
@@ -27,6 +28,30 @@ class FrontEnd(abc.ABC):
 
     name: str = "abstract"
     emits_raster: bool = False
+    reads_n_data_pixels: bool = False  # True: it reads one pixel per data neuron (pixels)
+
+    # ---- the config section (config.front_end), written and read by the front end itself --
+    @classmethod
+    def section_defaults(cls) -> dict[str, Any]:
+        """The fields of its config section (beside "name") with their defaults (default: the
+        dataclass fields)."""
+        defaults = cls()
+        return {f.name: getattr(defaults, f.name) for f in dataclasses.fields(cls)
+                if f.name != "name" and f.init}
+
+    @classmethod
+    def from_section(cls, values: dict[str, Any], seed: int | None) -> tuple[FrontEnd, Any]:
+        """(front end, its Params.front_end) from the section's fields (`values`, checked
+        against `section_defaults`); seed: the run's config.seed, for front ends whose
+        parameters depend on it. Default: the dataclass built from the fields, no parameters."""
+        del seed
+        return cls(**values), None
+
+    @classmethod
+    def default_n_data(cls) -> int | None:
+        """The data neurons it drives with its default section (None: it depends on what the
+        section names, e.g. a lower run)."""
+        return None
 
     def input_size(self, spec) -> int:
         """Pixels per image this front end reads (default: one per data neuron)."""

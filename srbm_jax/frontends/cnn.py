@@ -39,6 +39,7 @@ from srbm_jax.frontends.base import FrontEnd, thresholded
 
 FORMAT = "srbm_jax.cnn/1"
 MODES = (1, 2)
+DEFAULT_CNN_CHECKPOINT = "results/cnn/cnn.npz"  # experiments/train_cnn.py
 
 
 @dataclasses.dataclass(frozen=True)
@@ -225,6 +226,24 @@ class CnnFeatures(FrontEnd):
 
     def output_size(self, spec) -> int:
         return self.arch.feature_size(self.mode) if self.mode in MODES else -1
+
+    @classmethod
+    def section_defaults(cls) -> dict:
+        """mode and the checkpoint (the architecture is the checkpoint's)."""
+        return {"mode": 2, "checkpoint": DEFAULT_CNN_CHECKPOINT}
+
+    @classmethod
+    def from_section(cls, values: dict, seed) -> tuple[CnnFeatures, CnnParams]:
+        mode = values.get("mode", 2)
+        if mode not in MODES:
+            raise ValueError(f"config.front_end.mode: {mode!r} is out of range: allowed 1 (the "
+                             "features after the max-pool: 720 for the slides' CNN) or 2 (after "
+                             "conv 4: 768)")
+        return cnn_from_checkpoint(values.get("checkpoint", DEFAULT_CNN_CHECKPOINT), mode)
+
+    @classmethod
+    def default_n_data(cls) -> int:
+        return SLIDES.feature_size(2)  # the default checkpoint is the slides' CNN
 
     def validate(self, spec, params) -> None:
         if self.mode not in MODES:

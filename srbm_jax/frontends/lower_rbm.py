@@ -40,6 +40,20 @@ class LowerRbm(FrontEnd):
     def input_size(self, spec) -> int:
         return self.lower.front_end.input_size(self.lower)
 
+    @classmethod
+    def section_defaults(cls) -> dict:
+        """workdir: the trained lower run (or study of seeds)."""
+        return {"workdir": ""}
+
+    @classmethod
+    def from_section(cls, values: dict, seed) -> tuple[LowerRbm, LowerParams]:
+        workdir = values.get("workdir", "")
+        if not (isinstance(workdir, str) and workdir != ""):
+            raise ValueError(f"config.front_end.workdir: {workdir!r} is out of range: allowed "
+                             "the workdir of the trained lower run")
+        lower, lower_params = lower_params_from_run(workdir, seed)
+        return cls(lower), lower_params
+
     def output_size(self, spec) -> int:
         return self.lower.n_hidden
 

@@ -17,9 +17,14 @@ class PixelCoding(FrontEnd):
     """Pixels as they are, one data neuron each, coded by `Spec.input_coding`."""
 
     name: str = "pixels"
+    reads_n_data_pixels = True
 
     def output_size(self, spec) -> int:
         return spec.n_data
+
+    @classmethod
+    def default_n_data(cls) -> int:
+        return 784  # MNIST's 28 x 28
 
     def probabilities(self, pixels, params, spec):
         p_on = params.spike_rate_hz * spec.dt_ms * 1e-3

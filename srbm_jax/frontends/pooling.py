@@ -69,6 +69,10 @@ class Pooling(FrontEnd):
     def input_size(self, spec) -> int:
         return self.side * self.side
 
+    @classmethod
+    def default_n_data(cls) -> int:
+        return cls().output_size(None)
+
     def output_size(self, spec) -> int:
         if self.layout == "quadrants":
             return self.side * self.side

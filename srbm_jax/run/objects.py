@@ -314,7 +314,7 @@ def expected_pixels(config) -> None:
     pixels of an MNIST image."""
     spec, _ = spec_and_params(config)
     size = spec.front_end.input_size(spec)
-    if spec.front_end.name == "pixels":
+    if spec.front_end.reads_n_data_pixels:
         require(size == 784, "n_data", "784 (28 x 28 MNIST pixels, one data neuron each; "
                                        "another front end sets its own size)", config.n_data)
     require(size == 784, "front_end", f"a front end that reads 784 MNIST pixels (it reads {size})",
