@@ -31,9 +31,12 @@ declare -A ROW=(
   # a wider CNN (ours, the further row; results/cnn_wide: 16,16,32,48 channels and a
   # final pool, Mode 2 = 4 x 4 x 48 = 768 features; 98.96 % validation alone)
   [cnn_wide_mode2]="--config=$CONFIG:gpgm_linear,cnn --config.front_end.checkpoint=results/cnn_wide/cnn.npz --sweep=input_threshold=0.3,0.5"
+  [cnn_wide_mode2_rate]="--config=$CONFIG:gpgm_linear,cnn --config.front_end.checkpoint=results/cnn_wide/cnn.npz --config.input_coding=rate"
+  [max_compact]="--config=$CONFIG:gpgm_linear,pooling --config.front_end.maps=max --config.front_end.layout=compact --config.n_data=196"
 )
-ORDER=(pixels pixels_rate avg_quadrants max_quadrants combo_quadrants avg_compact combo_compact
-       cnn_mode1 cnn_mode2 cnn_mode2_rate cnn_wide_mode2)
+ORDER=(pixels pixels_rate avg_quadrants max_quadrants combo_quadrants avg_compact max_compact
+       combo_compact
+       cnn_mode1 cnn_mode2 cnn_mode2_rate cnn_wide_mode2 cnn_wide_mode2_rate)
 # shellcheck source=../run_rows.sh
 source results/run_rows.sh
 run_rows results/frontends ROW "${COMMON[@]}" -- "${@:-${ORDER[@]}}"
