@@ -145,18 +145,18 @@ def study_params(config, axes: dict[str, Sequence[float]], seeds: Sequence[int])
     if len(seeds) == 0:
         raise ValueError("seeds is empty: allowed a non-empty list of integers")
     grid = sweep.product(**axes, seed=list(seeds))
-    front_ends = []  # each network's front-end arrays, as its single run builds them
+    front_ends, built = [], {}  # each network's front-end arrays, built once per seed
     for n in range(len(grid["seed"])):  # validate every combination as a single run would
         single = config.copy_and_resolve_references()
         single.seed = int(grid["seed"][n])
         for field in axes:
             set_axis(single, field, float(grid[field][n]))
-        spec, params = spec_and_params(single)
+        spec, params = spec_and_params(single, built)
         front_ends.append(params.front_end)
     values = {member.replace(".", "__", 1): grid[axis] for axis in axes
               for member in axis.split("+")} or {
         "spike_rate_hz": [float(params.spike_rate_hz)] * len(grid["seed"])}  # seeds only
-    stacked = sweep.stack_params(params, **values)
+    stacked = sweep.stack_params(params.replace(front_end=None), **values)
     if params.front_end is not None:  # per network (a lower sRBM per seed), or shared copies
         stacked = stacked.replace(front_end=jax.tree_util.tree_map(
             lambda *leaves: jnp.stack([jnp.asarray(leaf) for leaf in leaves]), *front_ends))

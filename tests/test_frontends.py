@@ -12,7 +12,7 @@ from tiny_runs import cache, tiny_config, tiny_mnist  # noqa: F401
 
 import srbm_jax
 from srbm_jax import checkpoint, encoding, network, study
-from srbm_jax.frontends import LowerParams, LowerRbm, PixelCoding, Pooling
+from srbm_jax.frontends import LowerParams, LowerRbm, PixelCoding, Pooling, lower_rbm
 from srbm_jax.run import load_data, spec_and_params, training
 from srbm_jax.run.checkpoints import latest_path
 from srbm_jax.run.front_end_config import front_end_section
@@ -164,7 +164,7 @@ def test_a_spiking_dbn_trains_evaluates_and_resumes(tmp_path):
     assert 0.0 <= straight["metrics"][-1]["test_accuracy"] <= 1.0
 
 
-def test_a_dbn_study_stacks_each_seed_on_its_own_lower_network(tmp_path):
+def test_a_dbn_study_stacks_each_seed_on_its_own_lower_network(tmp_path, monkeypatch):
     """A vmapped study of upper networks on a lower study: network n reads the lower network of
     its own seed, and scores what the single run of that seed scores."""
     data = load_data(tiny_config(), verbose=False)
@@ -181,6 +181,17 @@ def test_a_dbn_study_stacks_each_seed_on_its_own_lower_network(tmp_path):
         expected = spec.front_end.lower.device.read(lower_state, lower_device)
         np.testing.assert_array_equal(np.asarray(params.front_end.weight[n]), np.asarray(expected))
     assert not np.array_equal(params.front_end.weight[0], params.front_end.weight[1])
+    # two values x two seeds: the lower study is read once per seed, and each network still
+    # stacks on its own seed's lower network
+    reads = []
+    real = lower_rbm.lower_params_from_run
+    monkeypatch.setattr(lower_rbm, "lower_params_from_run",
+                        lambda workdir, seed: reads.append(seed) or real(workdir, seed))
+    _, swept, swept_grid = study.study_params(config, {"spike_rate_hz": [10.0, 20.0]}, [2, 1])
+    assert sorted(reads) == [1, 2] and swept_grid["seed"] == [2, 1, 2, 1]
+    for n, seed in enumerate(swept_grid["seed"]):
+        np.testing.assert_array_equal(np.asarray(swept.front_end.weight[n]),
+                                      np.asarray(params.front_end.weight[grid["seed"].index(seed)]))
     records = study.run_study(config, {}, [2, 1], data, tmp_path / "l2", log=lambda line: None)
     config.seed = 1
     single = training.train_and_evaluate(config, tmp_path / "single", verbose=False)

@@ -2,6 +2,7 @@
 builds (`srbm_jax.frontends`), for `srbm_jax.run.objects.spec_and_params`."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import ml_collections
@@ -10,10 +11,14 @@ from srbm_jax import frontends
 from srbm_jax.run.config_errors import config_error
 
 
-def front_end_and_params(config) -> tuple[Any, Any]:
+def front_end_and_params(config, cache: dict | None = None) -> tuple[Any, Any]:
     """(FrontEnd, its Params.front_end) from config.front_end (absent: the pixel front end),
     built by the front end's own `from_section`. ValueError naming config.front_end.<field>
-    for an unknown name or field, or a value out of range."""
+    for an unknown name or field, or a value out of range.
+
+    cache: a dict kept by the caller across configs (a study's networks): a front end is built
+    once per (section, seed), so a CNN or lower-sRBM checkpoint is read once per seed, not once
+    per network."""
     section = config.get("front_end")
     values = dict(section) if section is not None else {}
     cls = _front_end_class(values.pop("name", "pixels"))
@@ -22,7 +27,13 @@ def front_end_and_params(config) -> tuple[Any, Any]:
         if field not in allowed:
             raise config_error(f"front_end.{field}", f"is not a field of front end {cls.name!r}: "
                                                      f"allowed {', '.join(['name', *allowed])}")
-    return cls.from_section(values, config.get("seed"))
+    if cache is None:
+        return cls.from_section(values, config.get("seed"))
+    key = json.dumps({"name": cls.name, **values, "seed": config.get("seed")}, sort_keys=True,
+                     default=str)
+    if key not in cache:
+        cache[key] = cls.from_section(values, config.get("seed"))
+    return cache[key]
 
 
 def _front_end_class(name: str):

@@ -129,15 +129,16 @@ def check_run_fields(config) -> None:
             step_decay)
 
 
-def spec_and_params(config) -> tuple[Spec, Params]:
-    """Build and validate (Spec, Params) from a config; ValueError names the config field."""
+def spec_and_params(config, front_end_cache: dict | None = None) -> tuple[Spec, Params]:
+    """Build and validate (Spec, Params) from a config; ValueError names the config field.
+    front_end_cache: kept across the configs of a study (`front_end_and_params`)."""
     check_run_fields(config)
     device, device_params = device_and_params(config)
     # config.optimizer: an update layer around the device (srbm_jax.updates), or plain eCD
     device, device_params = updates.wrap_device(device, device_params, config.get("optimizer"))
     floats = {field for field in SPEC_FIELDS if field.endswith("_ms")}
     try:
-        front_end, front_params = front_end_and_params(config)
+        front_end, front_params = front_end_and_params(config, front_end_cache)
         spec = Spec(device=device, rule=rules.rule_from_config(config.get("rule")),
                     front_end=front_end,
                     **{field: float(config[field]) if field in floats
