@@ -94,3 +94,10 @@ def normal(key: jax.Array, shape: tuple[int, ...], source: str = "hash") -> jax.
     With the hash source ~3x faster than `jax.random.normal` on the 2-core CPU for the
     2 x 832 x 832 values a PCM pair draws per SET pulse (`python -m benchmarks.micro`)."""
     return normal_from_words(words(key, shape, source))
+
+
+def normal_at(key: jax.Array, counter: jax.Array) -> jax.Array:
+    """The elements at flat indices `counter` (uint32) of `normal(key, shape, "hash")`, for any
+    shape that holds them, without drawing the others (the hash source's words depend on the
+    key and the flat index only). Lets a sparse update draw the noise a whole-array draw gives."""
+    return normal_from_words(_hash_words(hash_key_words(key), counter))

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 import srbm_jax
+from srbm_jax import random as srbm_random
 from srbm_jax.devices import inference_noise as noise
-from srbm_jax.devices import make_device, refresh_pair
+from srbm_jax.devices import make_device, pcm_pair, refresh_pair
 from srbm_jax.devices.pcm_nonlinear import (
     PcmNonlinear,
     PcmNonlinearParams,
@@ -367,3 +368,64 @@ def test_refresh_pair_not_due_changes_nothing():
     np.testing.assert_array_equal(refreshed, [0.0, 0.0])
     np.testing.assert_array_equal(new_plus, g_plus)
     np.testing.assert_array_equal(new_minus, g_minus)
+
+
+def _whole_matrix_pulse_loop(key, n_pulses, carry, step, params, aux=()):
+    """The whole-matrix loop `pcm_pair.pulse_loop` replaced (sessions 4-14): pulse i runs on
+    every element with where(n > i), drawing one normal per element of the matrix."""
+    def body(i, carry):
+        noise_i = srbm_random.normal(jax.random.fold_in(key, i), n_pulses.shape)
+        new = step(noise_i, carry, aux, params)
+        return jax.tree_util.tree_map(lambda a, b: jnp.where(n_pulses > i, a, b), new, carry)
+
+    return jax.lax.fori_loop(0, int(jnp.max(n_pulses)), body, carry)
+
+
+def _affine_step(noise_i, carry, aux, params):
+    g, p = carry
+    return g + params["scale"] * (1.0 + p) * noise_i * aux, p + 1.0
+
+
+@pytest.mark.parametrize("active_rows", [1, 5, 40])  # one chunk, a few, every row (40 > 16)
+def test_pulse_loop_matches_the_whole_matrix_loop_bit_for_bit(active_rows):
+    """Rows chunked and gathered, noise hashed from flat indices: the same numbers as pulsing
+    the whole matrix, whether the pulsed rows fill one chunk or all 16 (2 x 20 rows of 33)."""
+    rng = np.random.default_rng(active_rows)
+    counts = rng.poisson(1.5, (2, 20, 33)).astype(np.float32)
+    rows = counts.reshape(40, 33)
+    rows[rng.permutation(40)[active_rows:]] = 0.0
+    counts = jnp.asarray(rows.reshape(2, 20, 33))
+    carry = (jnp.asarray(rng.normal(size=(2, 20, 33)), jnp.float32), jnp.zeros((2, 20, 33)))
+    aux = jnp.asarray(rng.uniform(0.5, 1.5, (2, 20, 33)), jnp.float32)
+    params = {"scale": jnp.float32(0.1)}
+    key = jax.random.key(5)
+    got = jax.jit(pcm_pair.pulse_loop, static_argnums=3)(key, counts, carry, _affine_step, params,
+                                                         aux)
+    want = _whole_matrix_pulse_loop(key, counts, carry, _affine_step, params, aux)
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(got[1], counts)           # each element got its pulses
+    assert not np.array_equal(got[0], carry[0])
+
+
+@pytest.mark.parametrize("device", [PcmStochastic(), PcmNonlinear()], ids=lambda d: d.name)
+def test_vmapped_apply_updates_each_network_as_alone(device):
+    """`apply` under vmap (networks one after another) gives each network the state it gets when
+    applied alone, with the networks' counts, keys and params different."""
+    params = jax.tree_util.tree_map(lambda v: jnp.asarray([v, v * 1.1, v], jnp.float32),
+                                    device.default_params())
+    keys = jax.random.split(jax.random.key(2), 3)
+    states = jax.vmap(lambda k, p: device.init(k, 30, 12, p))(keys, params)
+    rng = np.random.default_rng(0)
+    up = jnp.asarray(rng.poisson([[[0.2]], [[2.0]], [[0.0]]], (3, 30, 12)), jnp.float32)
+    down = jnp.asarray(rng.poisson(0.5, (3, 30, 12)), jnp.float32)
+    batched = jax.jit(jax.vmap(device.apply))(keys, states, up, down, params)
+    for n in range(3):
+        def take(tree, n=n):
+            return jax.tree_util.tree_map(lambda leaf: leaf[n], tree)
+
+        alone = jax.jit(device.apply)(keys[n], take(states), up[n], down[n], take(params))
+        for a, b in zip(jax.tree_util.tree_leaves(alone), jax.tree_util.tree_leaves(take(batched)),
+                        strict=True):
+            np.testing.assert_array_equal(a, b)
+    assert float(jnp.sum(batched.set_pulses[1])) > float(jnp.sum(batched.set_pulses[0]))

@@ -182,3 +182,15 @@ def test_a_row_drawn_alone_is_the_row_of_the_whole_draw():
                                       whole[row])
     jitted = jax.jit(srbm_random.hash_words_row, static_argnums=1)
     np.testing.assert_array_equal(jitted(key_words, (5, 3), jnp.int32(6)), whole[6])
+
+
+def test_normal_at_gives_the_whole_draws_elements():
+    """`normal_at(key, counter)` is element `counter` (flat) of `normal(key, shape)`, so a sparse
+    update draws exactly the noise of a whole-array draw."""
+    key = jax.random.key(11)
+    whole = srbm_random.normal(key, (3, 5, 7))
+    counter = jnp.array([[0, 104], [57, 3]], jnp.uint32)
+    np.testing.assert_array_equal(srbm_random.normal_at(key, counter),
+                                  whole.reshape(-1)[np.asarray(counter)])
+    assert not np.array_equal(srbm_random.normal_at(jax.random.key(12), counter),
+                              whole.reshape(-1)[np.asarray(counter)])

@@ -44,7 +44,6 @@ import jax
 import jax.numpy as jnp
 from flax import struct
 
-from srbm_jax import random as srbm_random
 from srbm_jax.devices.base import check_params
 from srbm_jax.devices.pcm_pair import AbstractPcmPair, init_low, pulse_loop, zeros_counters
 
@@ -144,10 +143,11 @@ class PcmNonlinear(AbstractPcmPair):
     def _set_pulses(self, key, state, n_pulses, params):
         dtod = jnp.stack([state.dtod_plus, state.dtod_minus])
 
-        def pulse(k, w):
-            noise = 1.0 + params.dw_min_std * srbm_random.normal(k, w.shape)
-            step = jnp.maximum(exp_step_size(w, params) * dtod * noise, 0.0)
+        def pulse(noise, w, dtod, params):
+            factor = 1.0 + params.dw_min_std * noise
+            step = jnp.maximum(exp_step_size(w, params) * dtod * factor, 0.0)
             return jnp.minimum(w + step, params.g_max)
 
-        g = pulse_loop(key, n_pulses, jnp.stack([state.g_plus, state.g_minus]), pulse)
+        g = pulse_loop(key, n_pulses, jnp.stack([state.g_plus, state.g_minus]), pulse, params,
+                       dtod)
         return state._replace(g_plus=g[0], g_minus=g[1])

@@ -38,7 +38,6 @@ import jax.numpy as jnp
 import numpy as np
 from flax import struct
 
-from srbm_jax import random as srbm_random
 from srbm_jax.devices.base import check_field, check_params
 from srbm_jax.devices.pcm_pair import AbstractPcmPair, init_low, pulse_loop, zeros_counters
 
@@ -135,13 +134,14 @@ class PcmStochastic(AbstractPcmPair):
         return mean
 
     def _set_pulses(self, key, state, n_pulses, params):
-        def pulse(k, carry):
+        def pulse(noise, carry, aux, params):
+            del aux
             g, p = carry
             mean, std = stochastic_step_moments(g, p, params)
-            step = jnp.maximum(mean + std * srbm_random.normal(k, g.shape), 0.0)
+            step = jnp.maximum(mean + std * noise, 0.0)
             return jnp.minimum(g + step, params.g_max), p + 1.0
 
         g = jnp.stack([state.g_plus, state.g_minus])
         p = params.memory_decay * jnp.stack([state.p_plus, state.p_minus])
-        g, p = pulse_loop(key, n_pulses, (g, p), pulse)
+        g, p = pulse_loop(key, n_pulses, (g, p), pulse, params)
         return state._replace(g_plus=g[0], g_minus=g[1], p_plus=p[0], p_minus=p[1])
