@@ -38,6 +38,9 @@ declare -A ROW=(
   [pcm_nonlinear_adam_transfer]="--config=experiments/configs/default.py:pcm_nonlinear --config.device.dw_min=7e-5 --config.optimizer.name=adam --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.003,0.01,0.03"
   # learning rules on the 6T2R pair
   [rule_trace]="--config=experiments/configs/default.py:gpgm_linear,pixels,trace"
+  # the trace kernel's area (~9 ticks) is twice the coincidence pulse's, so at the IBM step it
+  # moves the weights twice as far (session 14): the same rule at half the step
+  [rule_trace_half_step]="--config=experiments/configs/default.py:gpgm_linear,pixels,trace --config.device.set_step=0.005 --config.device.reset_step=0.005"
   # shaped windows: the classic asymmetric exponential STDP (pre before post potentiates, post
   # before pre depresses, tau 4 ms), and a rectangular window of +-2 ms (about the coincidence
   # rule's 4-tick pulse overlap, as a pair-based window)
@@ -51,7 +54,7 @@ ORDER=(gpgm_plain gpgm_seed_momentum gpgm_seed_adam gpgm_momentum_transfer
        gpgm_momentum_transfer_low gpgm_adam_transfer
        ideal_plain pcm_stochastic_plain pcm_stochastic_momentum_transfer
        pcm_stochastic_adam_transfer pcm_nonlinear_plain pcm_nonlinear_momentum_transfer
-       pcm_nonlinear_adam_transfer rule_trace rule_window_asymmetric rule_window_rectangular
+       pcm_nonlinear_adam_transfer rule_trace rule_trace_half_step rule_window_asymmetric rule_window_rectangular
        init_xavier init_uniform)
 # shellcheck source=../run_rows.sh
 source results/run_rows.sh
