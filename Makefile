@@ -31,6 +31,7 @@ test-slow: install
 bench: install
 	$(PY) -m benchmarks.throughput
 	$(PY) -m benchmarks.dt_convergence
+	$(PY) -m benchmarks.pcm_update
 
 # A wheel of the package (dist/srbm_jax-*.whl), e.g. to upload to a Colab runtime's /content.
 wheel: install

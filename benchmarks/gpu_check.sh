@@ -63,6 +63,8 @@ fi
     timeout 60 $PY -m benchmarks.throughput --checkpoint=.gpu_carry/trained --counting=dense \
       --modes=online,minibatch "${sizes[@]}" | grep '^{' | tee -a "$OUT/trained.jsonl"
   fi
+  # the PCM pairs' update call: row-chunked pulses against the whole-matrix loop
+  timeout 60 $PY -m benchmarks.pcm_update | grep '^{' | tee "$OUT/pcm_update.jsonl"
   timeout 120 $PY -m experiments.study --config=experiments/configs/best.py \
     --workdir="$OUT/study" --sweep=device.set_step=0.005 --seeds=1,2,3 --config.epochs=1 "${study_size[@]}"
   cp "$OUT/study/study.md" "$OUT/study/study.jsonl" "$OUT/" 2>/dev/null

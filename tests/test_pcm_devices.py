@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 import srbm_jax
-from srbm_jax import random as srbm_random
 from srbm_jax.devices import inference_noise as noise
 from srbm_jax.devices import make_device, pcm_pair, refresh_pair
 from srbm_jax.devices.pcm_nonlinear import (
@@ -370,17 +369,6 @@ def test_refresh_pair_not_due_changes_nothing():
     np.testing.assert_array_equal(new_minus, g_minus)
 
 
-def _whole_matrix_pulse_loop(key, n_pulses, carry, step, params, aux=()):
-    """The whole-matrix loop `pcm_pair.pulse_loop` replaced (sessions 4-14): pulse i runs on
-    every element with where(n > i), drawing one normal per element of the matrix."""
-    def body(i, carry):
-        noise_i = srbm_random.normal(jax.random.fold_in(key, i), n_pulses.shape)
-        new = step(noise_i, carry, aux, params)
-        return jax.tree_util.tree_map(lambda a, b: jnp.where(n_pulses > i, a, b), new, carry)
-
-    return jax.lax.fori_loop(0, int(jnp.max(n_pulses)), body, carry)
-
-
 def _affine_step(noise_i, carry, aux, params):
     g, p = carry
     return g + params["scale"] * (1.0 + p) * noise_i * aux, p + 1.0
@@ -401,7 +389,7 @@ def test_pulse_loop_matches_the_whole_matrix_loop_bit_for_bit(active_rows):
     key = jax.random.key(5)
     got = jax.jit(pcm_pair.pulse_loop, static_argnums=3)(key, counts, carry, _affine_step, params,
                                                          aux)
-    want = _whole_matrix_pulse_loop(key, counts, carry, _affine_step, params, aux)
+    want = pcm_pair.whole_matrix_pulse_loop(key, counts, carry, _affine_step, params, aux)
     for a, b in zip(got, want, strict=True):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(got[1], counts)           # each element got its pulses

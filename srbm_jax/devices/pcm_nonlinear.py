@@ -100,6 +100,15 @@ def exp_step_size(w: jax.Array, params: PcmNonlinearParams) -> jax.Array:
     return jnp.maximum(1.0 - params.a_up * jnp.exp(params.gamma_up * z), 0.0) * params.dw_min
 
 
+def set_pulse(noise: jax.Array, w: jax.Array, dtod: jax.Array, params: PcmNonlinearParams
+              ) -> jax.Array:
+    """One SET pulse (`pcm_pair.pulse_loop`'s step): w <- min(w + max(s(w) d (1 + dw_min_std xi),
+    0), g_max) with s = `exp_step_size`, d the device's factor `dtod` and xi the pulse's
+    standard normal `noise` (normalised units)."""
+    step = jnp.maximum(exp_step_size(w, params) * dtod * (1.0 + params.dw_min_std * noise), 0.0)
+    return jnp.minimum(w + step, params.g_max)
+
+
 @dataclasses.dataclass(frozen=True)
 class PcmNonlinear(AbstractPcmPair):
     """SET-only PCM pair with the aihwkit PCMPreset exp-step law, variability and refresh.
@@ -142,12 +151,6 @@ class PcmNonlinear(AbstractPcmPair):
 
     def _set_pulses(self, key, state, n_pulses, params):
         dtod = jnp.stack([state.dtod_plus, state.dtod_minus])
-
-        def pulse(noise, w, dtod, params):
-            factor = 1.0 + params.dw_min_std * noise
-            step = jnp.maximum(exp_step_size(w, params) * dtod * factor, 0.0)
-            return jnp.minimum(w + step, params.g_max)
-
-        g = pulse_loop(key, n_pulses, jnp.stack([state.g_plus, state.g_minus]), pulse, params,
-                       dtod)
+        g = pulse_loop(key, n_pulses, jnp.stack([state.g_plus, state.g_minus]), set_pulse,
+                       params, dtod)
         return state._replace(g_plus=g[0], g_minus=g[1])

@@ -111,6 +111,21 @@ def pulse_loop(key: jax.Array, n_pulses: jax.Array, carry: Any,
     return jax.tree_util.tree_map(lambda a: a.reshape(shape), carry_rows)
 
 
+def whole_matrix_pulse_loop(key: jax.Array, n_pulses: jax.Array, carry: Any,
+                            step: Callable[[jax.Array, Any, Any, Any], Any], params: Any,
+                            aux: Any = ()) -> Any:
+    """The reference for `pulse_loop` (the loop of sessions 4-14): pulse i runs over every
+    element, carry <- where(n_pulses > i, step(xi_i, carry, aux, params), carry) with
+    xi_i = `srbm_random.normal(fold_in(key, i), n_pulses.shape)`, for i < max(n_pulses).
+    max(n) whole-matrix passes per call; tests and `benchmarks.pcm_update` compare with it."""
+    def body(i, carry):
+        noise = srbm_random.normal(jax.random.fold_in(key, i), n_pulses.shape)
+        new = step(noise, carry, aux, params)
+        return jax.tree_util.tree_map(lambda a, b: jnp.where(n_pulses > i, a, b), new, carry)
+
+    return lax.fori_loop(0, jnp.max(n_pulses).astype(jnp.int32), body, carry)
+
+
 def zeros_counters(shape: tuple[int, int]) -> dict[str, jax.Array]:
     """Zeroed counters: per synapse set_pulses, reset_pulses, refresh_count, clipped_pulses;
     the scalar apply_calls."""

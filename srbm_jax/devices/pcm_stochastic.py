@@ -97,6 +97,17 @@ def stochastic_step_moments(g: jax.Array, p: jax.Array, params: PcmStochasticPar
     return mean, std
 
 
+def set_pulse(noise: jax.Array, carry: tuple[jax.Array, jax.Array], aux: Any,
+              params: PcmStochasticParams) -> tuple[jax.Array, jax.Array]:
+    """One SET pulse (`pcm_pair.pulse_loop`'s step): (G, P) <- (min(G + max(mean + std xi, 0),
+    g_max), P + 1) with (mean, std) = `stochastic_step_moments(G, P)` and xi the pulse's
+    standard normal `noise`; `aux` is unused."""
+    del aux
+    g, p = carry
+    mean, std = stochastic_step_moments(g, p, params)
+    return jnp.minimum(g + jnp.maximum(mean + std * noise, 0.0), params.g_max), p + 1.0
+
+
 @dataclasses.dataclass(frozen=True)
 class PcmStochastic(AbstractPcmPair):
     """SET-only PCM pair with Gaussian, conductance- and history-dependent SET steps and refresh.
@@ -134,14 +145,7 @@ class PcmStochastic(AbstractPcmPair):
         return mean
 
     def _set_pulses(self, key, state, n_pulses, params):
-        def pulse(noise, carry, aux, params):
-            del aux
-            g, p = carry
-            mean, std = stochastic_step_moments(g, p, params)
-            step = jnp.maximum(mean + std * noise, 0.0)
-            return jnp.minimum(g + step, params.g_max), p + 1.0
-
         g = jnp.stack([state.g_plus, state.g_minus])
         p = params.memory_decay * jnp.stack([state.p_plus, state.p_minus])
-        g, p = pulse_loop(key, n_pulses, (g, p), pulse, params)
+        g, p = pulse_loop(key, n_pulses, (g, p), set_pulse, params)
         return state._replace(g_plus=g[0], g_minus=g[1], p_plus=p[0], p_minus=p[1])
