@@ -1,13 +1,13 @@
-"""Issue 13 item 5: choose the accuracy-target candidate on validation, then report its test
-accuracy once (session 12).
+"""Choose a run's epoch on validation, then report its test accuracy once (sessions 12, 15).
 
-  python results/accuracy_target/best_v2/choose.py [metrics.jsonl of a fork ...]
+  python results/choose.py <metrics.jsonl> [<metrics.jsonl> ...]
 
-Candidates: every evaluated epoch of the constant-step run (results/accuracy_target/best_v2) and
-of each fork given (e.g. results/accuracy_target/best_v2_anneal/metrics.jsonl). The trained array
-and the tail average (the mean of the epoch's checkpoint states, its own row) are chosen
-separately, each by its mean validation accuracy at 300 ms over the 3 seeds; the test columns
-are printed for the chosen rows only.
+Candidates: every evaluated epoch of every run given (a study's metrics.jsonl, named by its
+folder). The trained array and the tail average (the mean of the epoch's checkpoint states, its
+own row) are chosen separately, each by its mean validation accuracy at the run's presentation
+time over the seeds; the test columns are printed for the chosen rows only. Used for issue 13's
+accuracy target (`results/accuracy_target/best_v2/metrics.jsonl` and its forks) and issue 16's
+spiking DBN (`results/dbn/full_*/layer2/metrics.jsonl`).
 """
 from __future__ import annotations
 
@@ -15,8 +15,6 @@ import json
 import statistics
 import sys
 from pathlib import Path
-
-HERE = Path(__file__).resolve().parent
 
 
 def candidates(path: Path, name: str) -> dict[str, dict[str, list[float]]]:
@@ -40,16 +38,22 @@ def cell(values: list[float]) -> str:
             + f": **{statistics.mean(values):.2f} ({statistics.stdev(values):.2f})**")
 
 
-def main(forks: list[str]) -> None:
-    rows = candidates(HERE / "metrics.jsonl", "constant steps")
-    for fork in forks:
-        rows.update(candidates(Path(fork), Path(fork).parent.name))
-    print("Validation at 300 ms, seeds 1-3: mean (sd)\n")
+def _mean(values: list[float] | None) -> str:
+    return f"{statistics.mean(values):.2f}" if values else "-"
+
+
+def main(paths: list[str]) -> None:
+    if not paths:
+        raise SystemExit(__doc__)
+    rows: dict[str, dict[str, list[float]]] = {}
+    for path in paths:
+        rows.update(candidates(Path(path), Path(path).parent.name))
+    print("Validation, seeds given: mean (sd)\n")
     print("| candidate | trained array | 100 ms | tail average (own row) |")
     print("|---|---|---|---|")
     for name, row in rows.items():
         print(f"| {name} | {cell(row['validation_accuracy'])} | "
-              f"{statistics.mean(row['validation_accuracy_100ms']):.2f} | "
+              f"{_mean(row.get('validation_accuracy_100ms'))} | "
               f"{cell(row['validation_accuracy_tail']) if 'validation_accuracy_tail' in row else '-'} |")
     for kind, column in (("trained array", ""), ("tail average", "_tail")):
         scored = {name: statistics.mean(row[f"validation_accuracy{column}"])
@@ -57,9 +61,8 @@ def main(forks: list[str]) -> None:
         chosen = max(scored, key=scored.get)
         row = rows[chosen]
         print(f"\nChosen on validation, {kind}: {chosen} ({scored[chosen]:.2f} %). "
-              f"Test at 300 ms: {cell(row[f'test_accuracy{column}'])}"
-              + (f"; at 100 ms {statistics.mean(row['test_accuracy_100ms']):.2f}"
-                 if not column else ""))
+              f"Test: {cell(row[f'test_accuracy{column}'])}"
+              + (f"; at 100 ms {_mean(row.get('test_accuracy_100ms'))}" if not column else ""))
 
 
 if __name__ == "__main__":
