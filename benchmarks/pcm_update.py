@@ -55,17 +55,18 @@ def main(argv):
     del argv
     rng = np.random.default_rng(0)
     key = jax.random.key(0)
-    for device, step in ((PcmStochastic(), pcm_stochastic.set_pulse),
-                         (PcmNonlinear(), pcm_nonlinear.set_pulse)):
+    # Each device with its SET step and its (carry, aux) as its _set_pulses passes them.
+    devices = (
+        (PcmStochastic(), pcm_stochastic.set_pulse,
+         lambda s: ((jnp.stack([s.g_plus, s.g_minus]), jnp.zeros((2, *s.g_plus.shape))), ())),
+        (PcmNonlinear(), pcm_nonlinear.set_pulse,
+         lambda s: (jnp.stack([s.g_plus, s.g_minus]), jnp.stack([s.dtod_plus, s.dtod_minus]))))
+    for device, step, carry_and_aux in devices:
         params = device.default_params()
         state = device.init(key, N_VISIBLE, N_HIDDEN, params)
         states = jax.vmap(lambda k, d=device, p=params: d.init(k, N_VISIBLE, N_HIDDEN, p))(
             jax.random.split(key, N_NETWORKS))
-        g = jnp.stack([state.g_plus, state.g_minus])
-        if device.name == "pcm_stochastic":   # (carry, aux) as the device's _set_pulses has them
-            carry, aux = (g, jnp.zeros_like(g)), ()
-        else:
-            carry, aux = g, jnp.stack([state.dtod_plus, state.dtod_minus])
+        carry, aux = carry_and_aux(state)
         for pattern in ("mnist_like", "poisson_0.1"):
             counts = jnp.asarray(np.minimum(_counts(pattern, rng), device.max_pulses_per_call))
             loops = {name: jax.jit(lambda k, n, c, a, loop=loop, s=step, p=params:
