@@ -169,3 +169,57 @@ def test_fractional_counts_need_a_rounding_layer_on_a_pulse_device():
     with pytest.raises(ValueError, match="config.rule.name = 'trace' is out of range for device "
                                          "'pcm_stochastic'"):
         validate_spec(small_spec(device=PcmStochastic(), rule=TraceECD()))
+
+
+def expected_net_change(rule, spec, p_data: float, p_model: float) -> float:
+    """E[S_ij] (data + model segments) for independent Bernoulli trains, probability p_data per
+    tick in the data segment and p_model in the model segment, for one synapse: every completed
+    pair (t_pre, t_post) has probability p(t_pre) p(t_post) (one spike per neuron per tick, so
+    d = 0 counts once), weighted by f(t_post - t_pre) and the gate at max(t_pre, t_post)."""
+    data, model = training_segments(spec)
+    after, before = (rule.window() if isinstance(rule, TraceECD) else rule).kernel(spec.dt_ms)
+    gate = np.concatenate([data.gate, model.gate]).astype(np.float64)
+    p = np.concatenate([np.full(data.n_ticks, p_data), np.full(model.n_ticks, p_model)])
+    total = 0.0
+    for t in range(len(gate)):
+        if gate[t] == 0.0:
+            continue
+        # pre at t - d, post at t (d = 0..K); post at t - e, pre at t (e = 1..K).
+        partners = sum(after[d] * p[t - d] for d in range(len(after)) if t - d >= 0)
+        partners += sum(before[e] * p[t - e] for e in range(1, len(before)) if t - e >= 0)
+        total += gate[t] * p[t] * partners
+    return total
+
+
+@pytest.mark.parametrize("rule", [TraceECD(), ShapedWindow("exponential", a_minus=-1.0)],
+                         ids=["trace", "antisymmetric"])
+def test_window_rules_are_balanced_on_independent_equal_rate_trains(rule):
+    """eCD's fixed point: when the data and the model segment drive independent Poisson-like
+    trains at the same rate, the net change is zero up to the segments' edges (the data segment
+    has no spikes before its transition, the model segment reaches K ticks back into the data
+    phase). Monte Carlo against the closed form above: the diagonal synapses (i, i) share no
+    neuron, so they are independent samples, each summed over 128 independent trains; the
+    positive control (data rate twice the model's) must potentiate by the closed form too."""
+    spec = small_spec()
+    data, model = training_segments(spec)
+    rng = np.random.default_rng(11)
+    batch, p = 128, 0.04  # 40 Hz at dt = 1 ms
+    n = min(spec.n_visible, spec.n_hidden_total)
+    for p_data, p_model in ((p, p), (2 * p, p)):
+        def train(ticks, prob, neurons):
+            return jnp.asarray(rng.random((batch, ticks, neurons)) < prob)
+        visible_d = train(data.n_ticks, p_data, spec.n_visible)
+        hidden_d = train(data.n_ticks, p_data, spec.n_hidden_total)
+        visible_m = train(model.n_ticks, p_model, spec.n_visible)
+        hidden_m = train(model.n_ticks, p_model, spec.n_hidden_total)
+        up, down = rule.data_counts(visible_d, hidden_d, spec)
+        up_m, down_m = rule.model_counts(visible_d, hidden_d, visible_m, hidden_m, spec)
+        samples = np.diag(np.asarray(up - down + up_m - down_m)[:n, :n]) / batch
+        expected = expected_net_change(rule, spec, p_data, p_model)
+        data_phase = expected_net_change(rule, spec, p_data, 0.0)  # the data segment's share
+        standard_error = samples.std(ddof=1) / math.sqrt(n)
+        assert abs(samples.mean() - expected) < 5 * standard_error  # named tolerance: 5 SE
+        if p_data == p_model:
+            assert abs(expected) < 0.02 * abs(data_phase)  # balanced up to the edges
+        else:
+            assert expected > 0.5 * abs(data_phase)  # more data than model spikes: LTP
