@@ -3,7 +3,7 @@
   python results/choose.py <metrics.jsonl> [<metrics.jsonl> ...]
 
 Candidates: every evaluated epoch of every run given (a study's metrics.jsonl, named by its
-folder). The trained array and the tail average (the mean of the epoch's checkpoint states, its
+folder), and of every combination of a study's sweep (its config.json's "sweep" fields). The trained array and the tail average (the mean of the epoch's checkpoint states, its
 own row) are chosen separately, each by its mean validation accuracy at the run's presentation
 time over the seeds; the test columns are printed for the chosen rows only. Used for issue 13's
 accuracy target (`results/accuracy_target/best_v2/metrics.jsonl` and its forks) and issue 16's
@@ -18,13 +18,17 @@ from pathlib import Path
 
 
 def candidates(path: Path, name: str) -> dict[str, dict[str, list[float]]]:
-    """{"<name> epoch <e>": {column: [per-seed values]}} of the evaluated epochs of a run."""
+    """{"<name> [<field>=<value> ...] epoch <e>": {column: [per-seed values]}} of the evaluated
+    epochs of a run, one row per combination of its sweep."""
+    config = path.parent / "config.json"
+    axes = list(json.loads(config.read_text()).get("sweep") or {}) if config.exists() else []
     rows: dict[str, dict[str, list[float]]] = {}
     for line in path.read_text().splitlines():
         record = json.loads(line)
         if record.get("validation_accuracy") is None:
             continue
-        row = rows.setdefault(f"{name} epoch {record['epoch']}", {})
+        combination = "".join(f" {axis}={record[axis]:g}" for axis in axes)
+        row = rows.setdefault(f"{name}{combination} epoch {record['epoch']}", {})
         for column in ("validation_accuracy", "validation_accuracy_100ms",
                        "validation_accuracy_tail", "test_accuracy", "test_accuracy_100ms",
                        "test_accuracy_tail"):
