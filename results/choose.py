@@ -3,8 +3,9 @@
   python results/choose.py <metrics.jsonl> [<metrics.jsonl> ...]
 
 Candidates: every evaluated epoch of every run given (a study's metrics.jsonl, named by its
-folder), and of every combination of a study's sweep (its config.json's "sweep" fields). The trained array and the tail average (the mean of the epoch's checkpoint states, its
-own row) are chosen separately, each by its mean validation accuracy at the run's presentation
+folder), and of every combination of a study's sweep (its config.json's "sweep" fields). The
+trained array and the tail average (the mean of the epoch's checkpoint states, its own row) are
+chosen separately, each by its mean validation accuracy at the run's presentation
 time over the seeds; the test columns are printed for the chosen rows only. Used for issue 13's
 accuracy target (`results/accuracy_target/best_v2/metrics.jsonl` and its forks) and issue 16's
 spiking DBN (`results/dbn/full_*/layer2/metrics.jsonl`).
