@@ -9,10 +9,10 @@
 # Layer 2 also keeps the tail average of its last epoch (the mean of its ten segment-end states,
 # TRAIN / 10 images apart) as its own row, as best.py's accuracy-target run does (RESULTS 11);
 # the window is fixed here, before the run.
-# Layer 2's step, weight decay and the images it trains on are written here before a run:
-# STEP2 (SET = RESET step; default best.py's 0.005), DECAY2 (weight decay per image; default
-# best.py's 5e-6) and EPOCHS2. LAYER1=<an existing layer-1 study> stacks layer 2 on it instead of
-# training layer 1 again (its command.txt says how it was made).
+# Layer 2's step, weight decay and the images it trains on are set here before a run:
+# STEP2 (SET = RESET step), DECAY2 (weight decay per image; both default: CONFIG's own, 0.005
+# and 5e-6 for best.py) and EPOCHS2. LAYER1=<an existing layer-1 study> stacks layer 2 on it
+# instead of training layer 1 again (its command.txt says how it was made).
 #   TRAIN=50000 VALIDATION=10000 TEST=10000 EPOCHS1=3 EPOCHS2=3 bash results/dbn/run_study.sh
 set -u
 cd "$(dirname "$0")/../.."
@@ -21,7 +21,13 @@ CONFIG=${CONFIG:-experiments/configs/best.py}
 TRAIN=${TRAIN:-5000}; VALIDATION=${VALIDATION:-5000}; TEST=${TEST:-1000}
 EPOCHS1=${EPOCHS1:-3}; EPOCHS2=${EPOCHS2:-3}; SEEDS=${SEEDS:-1,2,3}
 HIDDEN1=${HIDDEN1:-500}; HIDDEN2=${HIDDEN2:-500}; TAG=$(basename "$CONFIG" .py)
-STEP2=${STEP2:-0.005}; DECAY2=${DECAY2:-5e-6}; LAYER1=${LAYER1:-}
+STEP2=${STEP2:-}; DECAY2=${DECAY2:-}; LAYER1=${LAYER1:-}
+LAYER2_SETTINGS=()
+[ -n "$STEP2" ] && LAYER2_SETTINGS+=(--config.device.set_step=$STEP2 --config.device.reset_step=$STEP2)
+[ -n "$DECAY2" ] && LAYER2_SETTINGS+=(--config.weight_decay=$DECAY2)
+if [ -n "$LAYER1" ] && ! ls "$LAYER1"/checkpoints/ckpt-*.npz > /dev/null 2>&1; then
+  echo "LAYER1=$LAYER1 holds no checkpoints/ckpt-*.npz: allowed a trained layer-1 study"; exit 1
+fi
 OUT=${OUT:-results/dbn/study_${TAG}_h${HIDDEN1}_h${HIDDEN2}_t${TRAIN}_e${EPOCHS1}_${EPOCHS2}}
 l1=${LAYER1:-$OUT/layer1}; l2=$OUT/layer2
 mkdir -p "$l1" "$l2"
@@ -34,8 +40,7 @@ cmd2="$PY -m experiments.study --config=$CONFIG:gpgm_linear,lower_rbm ${COMMON[*
   --config.epochs=$EPOCHS2 --config.eval_every=1 --config.validation_size=$VALIDATION
   --config.test_size=$TEST --config.front_end.workdir=$l1 --config.n_data=$HIDDEN1
   --config.n_hidden=$HIDDEN2 --config.tail_average_epochs=1
-  --config.checkpoint_every_images=$((TRAIN / 10)) --config.device.set_step=$STEP2
-  --config.device.reset_step=$STEP2 --config.weight_decay=$DECAY2 --workdir=$l2"
+  --config.checkpoint_every_images=$((TRAIN / 10)) ${LAYER2_SETTINGS[*]} --workdir=$l2"
 echo $cmd2 > "$l2/command.txt"
 if [ -n "$LAYER1" ]; then
   echo "== layer 1: $LAYER1 (trained before; $LAYER1/command.txt)"
