@@ -19,6 +19,8 @@ from srbm_jax.run import spec_and_params
 from srbm_jax.schedule import training_segments
 
 SPEC = small_spec()
+# Monte Carlo against a closed form: allowed distance in standard errors of the sample mean.
+BALANCE_TOLERANCE_SE = 5.0
 
 
 def rasters(spikes_visible, spikes_hidden, n_ticks, n_visible, n_hidden):
@@ -177,7 +179,7 @@ def expected_net_change(rule, spec, p_data: float, p_model: float) -> float:
     pair (t_pre, t_post) has probability p(t_pre) p(t_post) (one spike per neuron per tick, so
     d = 0 counts once), weighted by f(t_post - t_pre) and the gate at max(t_pre, t_post)."""
     data, model = training_segments(spec)
-    after, before = (rule.window() if isinstance(rule, TraceECD) else rule).kernel(spec.dt_ms)
+    after, before = rule.kernel(spec.dt_ms)
     gate = np.concatenate([data.gate, model.gate]).astype(np.float64)
     p = np.concatenate([np.full(data.n_ticks, p_data), np.full(model.n_ticks, p_model)])
     total = 0.0
@@ -198,12 +200,14 @@ def test_window_rules_are_balanced_on_independent_equal_rate_trains(rule):
     trains at the same rate, the net change is zero up to the segments' edges (the data segment
     has no spikes before its transition, the model segment reaches K ticks back into the data
     phase). Monte Carlo against the closed form above: the diagonal synapses (i, i) share no
-    neuron, so they are independent samples, each summed over 128 independent trains; the
-    positive control (data rate twice the model's) must potentiate by the closed form too."""
+    neuron, so they are independent samples, each summed over 2,048 independent trains; the
+    positive control (data rate twice the model's) must potentiate by the closed form too.
+    With 2,048 trains it fails when the model segment's depression is scaled by 0.9 (checked;
+    with 128 trains it did not)."""
     spec = small_spec()
     data, model = training_segments(spec)
     rng = np.random.default_rng(11)
-    batch, p = 128, 0.04  # 40 Hz at dt = 1 ms
+    batch, p = 2048, 0.04  # 40 Hz at dt = 1 ms
     n = min(spec.n_visible, spec.n_hidden_total)
     for p_data, p_model in ((p, p), (2 * p, p)):
         def train(ticks, prob, neurons):
@@ -218,7 +222,7 @@ def test_window_rules_are_balanced_on_independent_equal_rate_trains(rule):
         expected = expected_net_change(rule, spec, p_data, p_model)
         data_phase = expected_net_change(rule, spec, p_data, 0.0)  # the data segment's share
         standard_error = samples.std(ddof=1) / math.sqrt(n)
-        assert abs(samples.mean() - expected) < 5 * standard_error  # named tolerance: 5 SE
+        assert abs(samples.mean() - expected) < BALANCE_TOLERANCE_SE * standard_error
         if p_data == p_model:
             assert abs(expected) < 0.02 * abs(data_phase)  # balanced up to the edges
         else:

@@ -12,5 +12,6 @@ for path in "$WORKDIR"/checkpoints/ckpt-*.npz; do
   point="\"averaged_points\": \[\[$epoch, $image\]\]"
   if [ -f "$OUT" ] && grep -q "$point" "$OUT"; then continue; fi  # resumable
   $PY -m experiments.average_weights --workdir="$WORKDIR" --checkpoints="$path" \
-    --split=validation --images="$IMAGES" --out="$OUT" 2>/dev/null | tail -1
+    --split=validation --images="$IMAGES" --out="$OUT" 2>>"$OUT.stderr" | tail -1
+  [ "${PIPESTATUS[0]}" -eq 0 ] || echo "$name FAILED (see $OUT.stderr)"
 done

@@ -168,6 +168,10 @@ class TraceECD(LearningRule):
         """The same rule as a ShapedWindow."""
         return ShapedWindow("exponential", 1.0, 1.0, self.tau_ms, self.tau_ms)
 
+    def kernel(self, dt_ms: float) -> tuple[np.ndarray, np.ndarray]:
+        """(after, before): f(d) = exp(-|d| dt / tau) for d = 0..K and d = 0..-K (`ShapedWindow.kernel`)."""
+        return self.window().kernel(dt_ms)
+
     def validate(self, spec) -> None:
         if not (isinstance(self.tau_ms, (int, float)) and self.tau_ms >= spec.dt_ms):
             raise ValueError(f"config.rule.tau_ms = {self.tau_ms!r} is out of range: allowed a "
