@@ -63,6 +63,8 @@ def main(paths: list[str]) -> None:
     for kind, column in (("trained array", ""), ("tail average", "_tail")):
         scored = {name: statistics.mean(row[f"validation_accuracy{column}"])
                   for name, row in rows.items() if f"validation_accuracy{column}" in row}
+        if not scored:  # a study without this row (no tail average evaluated)
+            continue
         chosen = max(scored, key=scored.get)
         row = rows[chosen]
         print(f"\nChosen on validation, {kind}: {chosen} ({scored[chosen]:.2f} %). "

@@ -27,14 +27,19 @@ declare -A ROW=(
   [gpgm_momentum_transfer]="--config=experiments/configs/default.py --config.optimizer.name=momentum --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.05,0.1,0.2"
   # lr 0.05 was the low edge of gpgm_momentum_transfer's grid (session 12): the rates below it
   [gpgm_momentum_transfer_low]="--config=experiments/configs/default.py --config.optimizer.name=momentum --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.01,0.02,0.03"
+  # the control of the transfer rows: plain eCD at a tenth and a quarter of the IBM step (lr 0.01
+  # with momentum 0.9 writes a tenth of eCD's change per update in steady state; session 17)
+  [gpgm_plain_small_step]="--config=experiments/configs/default.py --sweep=device.set_step+device.reset_step=0.001,0.0025"
   [gpgm_adam_transfer]="--config=experiments/configs/default.py --config.optimizer.name=adam --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.003,0.01,0.03"
-  # the PCM pairs (pulses only: no analog write) and the ideal weight they are measured against
+  # the PCM pairs (pulses only: no analog write) and the ideal weight they are measured against;
+  # the momentum rows' rates follow the 6T2R pair's (session 17: 0.01-0.03 flat and best there,
+  # 0.05-0.2 worse), two rates to halve the cost of these slow rows
   [ideal_plain]="--config=experiments/configs/default.py:ideal"
   [pcm_stochastic_plain]="--config=experiments/configs/default.py:pcm_stochastic"
-  [pcm_stochastic_momentum_transfer]="--config=experiments/configs/default.py:pcm_stochastic --config.optimizer.name=momentum --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.05,0.1,0.2"
+  [pcm_stochastic_momentum_transfer]="--config=experiments/configs/default.py:pcm_stochastic --config.optimizer.name=momentum --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.01,0.03"
   [pcm_stochastic_adam_transfer]="--config=experiments/configs/default.py:pcm_stochastic --config.optimizer.name=adam --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.003,0.01,0.03"
   [pcm_nonlinear_plain]="--config=experiments/configs/default.py:pcm_nonlinear --config.device.dw_min=7e-5"
-  [pcm_nonlinear_momentum_transfer]="--config=experiments/configs/default.py:pcm_nonlinear --config.device.dw_min=7e-5 --config.optimizer.name=momentum --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.05,0.1,0.2"
+  [pcm_nonlinear_momentum_transfer]="--config=experiments/configs/default.py:pcm_nonlinear --config.device.dw_min=7e-5 --config.optimizer.name=momentum --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.01,0.03"
   [pcm_nonlinear_adam_transfer]="--config=experiments/configs/default.py:pcm_nonlinear --config.device.dw_min=7e-5 --config.optimizer.name=adam --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.003,0.01,0.03"
   # learning rules on the 6T2R pair
   [rule_trace]="--config=experiments/configs/default.py:gpgm_linear,pixels,trace"
@@ -46,15 +51,18 @@ declare -A ROW=(
   # rule's 4-tick pulse overlap, as a pair-based window)
   [rule_window_asymmetric]="--config=experiments/configs/default.py:gpgm_linear,pixels,window --config.rule.shape=exponential --config.rule.a_minus=-1.0"
   [rule_window_rectangular]="--config=experiments/configs/default.py:gpgm_linear,pixels,window --config.rule.shape=rectangular --config.rule.width_ms=2.0"
+  # the asymmetric window with best.py's settings (session 17), against best.py's own pixels row
+  # (results/frontends/pixels: the same protocol, 100 ms): best.py's step and half of it
+  [best_window_asymmetric]="--config=experiments/configs/best.py:gpgm_linear,pixels,window --config.rule.shape=exponential --config.rule.a_minus=-1.0 --config.inference_ms=100 --config.eval_every=1 --sweep=device.set_step+device.reset_step=0.005,0.0025"
   # initialisations of the 6T2R pair
   [init_xavier]="--config=experiments/configs/default.py --config.device.init_kind=xavier"
   [init_uniform]="--config=experiments/configs/default.py --config.device.init_kind=uniform"
 )
 ORDER=(gpgm_plain gpgm_seed_momentum gpgm_seed_adam gpgm_momentum_transfer
-       gpgm_momentum_transfer_low gpgm_adam_transfer
+       gpgm_momentum_transfer_low gpgm_adam_transfer gpgm_plain_small_step
        ideal_plain pcm_stochastic_plain pcm_stochastic_momentum_transfer
        pcm_stochastic_adam_transfer pcm_nonlinear_plain pcm_nonlinear_momentum_transfer
-       pcm_nonlinear_adam_transfer rule_trace rule_trace_half_step rule_window_asymmetric rule_window_rectangular
+       pcm_nonlinear_adam_transfer rule_trace rule_trace_half_step rule_window_asymmetric rule_window_rectangular best_window_asymmetric
        init_xavier init_uniform)
 # shellcheck source=../run_rows.sh
 source results/run_rows.sh
