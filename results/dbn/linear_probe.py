@@ -9,7 +9,7 @@ fitted on the first `--train` training images and scored on the validation split
 the pixels is the yardstick. If layer 1's probe is far above layer 2's accuracy, the second
 layer's eCD is what loses the label; if it is near it, layer 1 is.
 
-  python results/dbn/linear_probe.py carry/dbn_full/layer1 [--train=10000 --validation=5000 --ms=300]
+  python results/dbn/linear_probe.py carry/dbn_full/layer1 [--train=10000 --validation=5000 --ms=300 --networks=0]
 """
 from __future__ import annotations
 
@@ -22,10 +22,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from srbm_jax import encoding, run
-from srbm_jax.run.training import split_training_set
 from srbm_jax.data import mnist
 from srbm_jax.frontends.lower_rbm import LowerParams, LowerRbm
 from srbm_jax.generative import reference
+from srbm_jax.run.training import split_training_set
 
 
 def hidden_rates(spec, params, state, pixels, n_ticks: int, key, chunk: int = 250) -> np.ndarray:
@@ -64,6 +64,7 @@ def main() -> None:
     parser.add_argument("--train", type=int, default=10000)
     parser.add_argument("--validation", type=int, default=5000)
     parser.add_argument("--ms", type=float, default=300.0)
+    parser.add_argument("--networks", type=int, default=0, help="the first N networks; 0 = all")
     args = parser.parse_args()
     splits = mnist.load_mnist(verbose=False)
     tx, ty, vx, vy = split_training_set(splits.train_images, splits.train_labels,
@@ -74,6 +75,7 @@ def main() -> None:
     print(f"pixels: validation {probe(tx, ty, vx, vy, key):.2f} % "
           f"(logistic regression, {args.train} training / {args.validation} validation images)")
     networks, _, _ = run.load_trained_networks(args.workdir)
+    networks = networks[:args.networks] if args.networks > 0 else networks
     scores = []
     for labels, spec, params, state in networks:
         start = time.time()
