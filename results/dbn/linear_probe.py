@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+import types
 
 import jax
 import jax.numpy as jnp
@@ -31,7 +32,9 @@ from srbm_jax.run.training import split_training_set
 def hidden_rates(spec, params, state, pixels, n_ticks: int, key, chunk: int = 250) -> np.ndarray:
     """float32 [N, n_hidden]: each image's layer-1 hidden spike count / n_ticks."""
     front_end = LowerRbm(spec)
-    upper = run_params_stub(LowerParams(spec.device.read(state, params.device), params))
+    # LowerRbm.raster reads one field of the upper network's Params: front_end
+    upper = types.SimpleNamespace(
+        front_end=LowerParams(spec.device.read(state, params.device), params))
 
     @jax.jit
     def rates(keys, batch):
@@ -44,11 +47,6 @@ def hidden_rates(spec, params, state, pixels, n_ticks: int, key, chunk: int = 25
         keys = jax.random.split(jax.random.fold_in(key, start), batch.shape[0])
         out.append(np.asarray(rates(keys, batch)))
     return np.concatenate(out)
-
-
-class run_params_stub:  # noqa: N801 - the one field of Params that LowerRbm.raster reads
-    def __init__(self, front_end):
-        self.front_end = front_end
 
 
 def probe(features_train, y_train, features_val, y_val, key) -> float:
