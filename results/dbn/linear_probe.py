@@ -14,6 +14,7 @@ layer's eCD is what loses the label; if it is near it, layer 1 is.
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import time
 import types
@@ -29,23 +30,24 @@ from srbm_jax.generative import reference
 from srbm_jax.run.training import split_training_set
 
 
+@functools.partial(jax.jit, static_argnums=(0, 1))
+def _chunk_rates(front_end, n_ticks: int, lower_params, keys, batch):
+    """float32 [B, n_hidden] for one chunk; one compilation serves every network of a study
+    (the lower network's weights are an argument, not a constant)."""
+    # LowerRbm.raster reads one field of the upper network's Params (front_end) and not its spec
+    upper = types.SimpleNamespace(front_end=lower_params)
+    raster = jax.vmap(lambda k, p: front_end.raster(k, p, n_ticks, upper, None))(keys, batch)
+    return jnp.mean(raster.astype(jnp.float32), axis=1)
+
+
 def hidden_rates(spec, params, state, pixels, n_ticks: int, key, chunk: int = 250) -> np.ndarray:
     """float32 [N, n_hidden]: each image's layer-1 hidden spike count / n_ticks."""
-    front_end = LowerRbm(spec)
-    # LowerRbm.raster reads one field of the upper network's Params: front_end
-    upper = types.SimpleNamespace(
-        front_end=LowerParams(spec.device.read(state, params.device), params))
-
-    @jax.jit
-    def rates(keys, batch):
-        raster = jax.vmap(lambda k, p: front_end.raster(k, p, n_ticks, upper, None))(keys, batch)
-        return jnp.mean(raster.astype(jnp.float32), axis=1)
-
+    lower_params = LowerParams(spec.device.read(state, params.device), params)
     out = []
     for start in range(0, len(pixels), chunk):
         batch = jnp.asarray(pixels[start:start + chunk])
         keys = jax.random.split(jax.random.fold_in(key, start), batch.shape[0])
-        out.append(np.asarray(rates(keys, batch)))
+        out.append(np.asarray(_chunk_rates(LowerRbm(spec), n_ticks, lower_params, keys, batch)))
     return np.concatenate(out)
 
 
