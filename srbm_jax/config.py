@@ -150,6 +150,14 @@ class Params:
       (applied once per update as 1 - (1 - weight_decay)^batch, `Device.relax`); 0 = none (IBM).
       Ours: a restoring force against the slow growth of the weight spread under constant-step
       eCD (RESULTS.md section 4). Needs a device with `supports_relax` when nonzero.
+    label_weight_decay: an extra fraction removed per training image from the label neurons'
+      rows only, G <- (1 - label_weight_decay) G after weight_decay (per update:
+      1 - ((1 - weight_decay)(1 - label_weight_decay))^batch on those rows); None (the
+      default; `srbm_jax.run` maps a config's 0 to it) = none, with no extra operation in the
+      program, so training is bit for bit as without the field; an explicit 0 (e.g. one value
+      of a sweep) is the identity up to float rounding. Ours (session 18): in a DBN's top
+      layer the label rows' spread grows without bound while the data rows' settles
+      (RESULTS.md section 16). Needs a device with `supports_relax` when nonzero.
     label_rate_factor: the true class's label neurons fire at spike_rate * this (ours; 1 = the
       IBM rule, 0 = no label input: an unsupervised layer, e.g. the lower layer of a DBN).
     device: the device model's own numeric parameters (see `srbm_jax.devices`).
@@ -166,6 +174,7 @@ class Params:
     walk_down: Any = 0.06
     refractory_ms: Any = 4.0
     weight_decay: Any = 0.0
+    label_weight_decay: Any = None
     label_rate_factor: Any = 1.0
     device: Any = None
     front_end: Any = None
@@ -293,11 +302,14 @@ def validate(spec: Spec, params: Params) -> None:
     label_factor = values("label_rate_factor")
     _check(np.all((label_factor >= 0) & (rate * label_factor <= max_rate)), "label_rate_factor",
            f">= 0 with spike_rate_hz * label_rate_factor <= {max_rate:g} Hz", label_factor)
-    decay = values("weight_decay")
-    _check(np.all((decay >= 0) & (decay < 1)), "weight_decay", "[0, 1) per training image", decay)
-    if not spec.device.supports_relax:
-        _check(np.all(decay == 0), "weight_decay",
-               f"0 for device {spec.device.name!r} (it has no weight decay; gpgm_linear and "
-               "ideal have)", decay)
+    for name in ("weight_decay", "label_weight_decay"):
+        if getattr(params, name) is None:  # label_weight_decay's default: none
+            continue
+        decay = values(name)
+        _check(np.all((decay >= 0) & (decay < 1)), name, "[0, 1) per training image", decay)
+        if not spec.device.supports_relax:
+            _check(np.all(decay == 0), name,
+                   f"0 for device {spec.device.name!r} (it has no weight decay; gpgm_linear and "
+                   "ideal have)", decay)
     spec.device.validate(params.device)
     spec.front_end.validate(spec, params)

@@ -10,7 +10,8 @@ Per image (see `schedule.training_segments`):
   3. model segment (transition + model phase), visible data and label neurons free, reading the
      updated weights;
   4. depression: C- = coincidences with g = -1, applied to the device;
-  5. weight decay (off by default): G <- (1 - weight_decay) G, `Device.relax`;
+  5. weight decay (off by default): G <- (1 - weight_decay) G, the label rows also
+     (1 - label_weight_decay), `Device.relax` (`label_decay_fraction`);
   6. `Device.end_update` (the identity for a device; an update layer's per-update step).
 Delta w = Delta w_data + Delta w_model = v_data h_data - v_model h_model (eCD, Neftci et al. 2014).
 """
@@ -143,10 +144,16 @@ def train_images(keys, device_state, pixels, labels, params, spec: Spec, keep_ra
         visible_data, hidden_data, visible_model, hidden_model, spec)
     device_state = device.apply(key_ltd[0], device_state, model_potentiation, model_depression,
                                 params.device)
-    if device.supports_relax:  # weight decay once per update: (1 - weight_decay)^B over B images
+    if device.supports_relax:  # weight decay once per update, over the B images of the batch
         fraction = 1.0 - (1.0 - params.weight_decay) ** keys.shape[0]
         device_state = device.relax(jax.random.fold_in(key_ltd[0], 1), device_state,
                                     params.device, fraction)
+    if device.supports_relax and params.label_weight_decay is not None:
+        # the label rows' own decay, a second relax. None (the default) leaves it out of the
+        # program: XLA fuses the two relaxes, which moves the first's float rounding by an ulp
+        # even where the second is the identity (label_weight_decay 0 in a sweep)
+        device_state = device.relax(jax.random.fold_in(key_ltd[0], 3), device_state, params.device,
+                                    label_decay_fraction(params, spec, keys.shape[0]))
     # The end of the update: the identity for a device; an update layer writes its step here.
     device_state = device.end_update(jax.random.fold_in(key_ltd[0], 2), device_state,
                                      params.device)
@@ -239,10 +246,31 @@ def chunk_inputs(images, labels, begin: int, end: int, batch_size: int, order=No
             jnp.asarray(np.asarray(labels)[chosen].reshape(*lead, *shape)), positions)
 
 
+def label_decay_fraction(params: Params, spec: Spec, batch: int) -> jax.Array:
+    """The fraction of each weight that one update's label-row decay removes, per visible row:
+    1 - (1 - label_weight_decay)^B on the label neurons' rows (`Spec.label_slice`), 0 on every
+    other row. `train_images` applies it with `Device.relax` after the weight decay of every row
+    (fraction 1 - (1 - weight_decay)^B), so the label rows keep
+    ((1 - weight_decay)(1 - label_weight_decay))^B of their weight per update.
+
+    Args:
+      params: `label_weight_decay` (per training image, in [0, 1); not None).
+      spec: the network's sizes (its label rows).
+      batch: B, the images of one update.
+    Returns:
+      float32 [n_visible, 1]: broadcasts over the hidden columns of the device arrays; exactly
+      0 everywhere at label_weight_decay 0.
+    """
+    rows = jnp.arange(spec.n_visible)[:, None]
+    is_label = (rows >= spec.label_slice.start) & (rows < spec.label_slice.stop)
+    return jnp.where(is_label, 1.0 - (1.0 - params.label_weight_decay) ** batch,
+                     0.0).astype(jnp.float32)
+
+
 def step_scaled_params(params: Params, spec: Spec, factor, weight_decay_too: bool = False
                        ) -> Params:
     """params with the device's change per event multiplied by `factor` (`Device.scale_steps`),
-    and with weight_decay multiplied by it too when `weight_decay_too`.
+    and with weight_decay and label_weight_decay multiplied by it too when `weight_decay_too`.
 
     The step-size schedule of `srbm_jax.run` (config.step_decay): factor = step_decay ** (images
     trained so far / images per epoch), a learning rate that falls by `step_decay` per epoch
@@ -255,6 +283,9 @@ def step_scaled_params(params: Params, spec: Spec, factor, weight_decay_too: boo
     params = params.replace(device=spec.device.scale_steps(params.device, jnp.float32(factor)))
     if weight_decay_too:
         params = params.replace(weight_decay=params.weight_decay * jnp.float32(factor))
+        if params.label_weight_decay is not None:
+            params = params.replace(
+                label_weight_decay=params.label_weight_decay * jnp.float32(factor))
     return params
 
 

@@ -87,6 +87,8 @@ BAD_PARAMS = [
     ({"refractory_ms": -1.0}, "refractory_ms"),
     ({"weight_decay": -1e-6}, "weight_decay"),
     ({"weight_decay": 1.0}, "weight_decay"),
+    ({"label_weight_decay": -1e-6}, "label_weight_decay"),
+    ({"label_weight_decay": 1.0}, "label_weight_decay"),
     ({"alpha": float("nan")}, "alpha"),
     ({"membrane_tau_ms": float("inf")}, "membrane_tau_ms"),
 ]

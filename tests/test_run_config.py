@@ -154,6 +154,10 @@ def test_capability_checks_name_the_field():
     config.weight_decay = 1e-6
     with pytest.raises(ValueError, match=r"^config\.weight_decay:.*pcm_nonlinear"):
         spec_and_params(config)
+    config = default.get_config("pcm_nonlinear")
+    config.label_weight_decay = 1e-6
+    with pytest.raises(ValueError, match=r"^config\.label_weight_decay:.*pcm_nonlinear"):
+        spec_and_params(config)
     config = default.get_config()
     config.device.levels = 128
     config.ema_half_life_images = 1000

@@ -98,6 +98,20 @@ def test_tied_axes_set_every_field(tmp_path):
         study.split_axes(config, {"walk_up+n_label": [1.0]})
 
 
+def test_a_label_weight_decay_sweep_with_zero_stacks_every_network():
+    """label_weight_decay's default (0 in a config) is None in Params (no operation in the
+    program); in a sweep every network carries its value, the 0 included, whichever comes last."""
+    config = tiny_config(epochs=1)
+    _, params, _ = study.study_params(config, {}, [1])
+    assert params.label_weight_decay is None
+    for values in ([1e-3, 0.0], [0.0, 1e-3]):
+        _, params, _ = study.study_params(config, {"label_weight_decay": values}, [1])
+        np.testing.assert_array_equal(params.label_weight_decay, np.float32(values))
+    config.label_weight_decay = 2e-3
+    _, params, _ = study.study_params(config, {}, [1, 2])
+    np.testing.assert_array_equal(params.label_weight_decay, np.float32([2e-3, 2e-3]))
+
+
 def test_study_over_a_size_runs_one_program_per_value(tmp_path):
     """n_label is static: one side-by-side program per value (seeds vmapped), records carry the
     value, and the n_label = 20 row equals the single run with n_label = 20."""

@@ -291,6 +291,36 @@ def test_weight_decay_is_one_relax_per_update_after_the_counts():
     np.testing.assert_allclose(weight_decayed, weight_plain * 0.99 ** batch, rtol=1e-5, atol=1e-6)
 
 
+def test_label_weight_decay_shrinks_only_the_label_rows():
+    """label_weight_decay l (weight_decay 0) multiplies the label rows of the trained weight by
+    (1 - l)^B and leaves every other row bit for bit as without it; at l = 0 the label rows'
+    fraction is exactly 0 on every row (the relax the identity)."""
+    spec = small_spec()
+    params = srbm_jax.default_params(spec)
+    state0 = srbm_jax.init_device(jax.random.key(0), params, spec)
+    rng = np.random.default_rng(4)
+    batch = 2
+    pixels = jnp.asarray(rng.random((batch, spec.n_data)).astype(np.float32))
+    labels = jnp.asarray(rng.integers(0, 10, batch).astype(np.int32))
+    keys = jax.vmap(lambda i: srbm_jax.image_key(jax.random.key(6), 0, i))(jnp.arange(batch))
+    plain, _ = srbm_jax.train.train_images(keys, state0, pixels, labels, params, spec)
+    label_decayed, _ = srbm_jax.train.train_images(
+        keys, state0, pixels, labels, params.replace(label_weight_decay=np.float32(0.05)), spec)
+    weight_plain = np.asarray(spec.device.read(plain, params.device))
+    weight_decayed = np.asarray(spec.device.read(label_decayed, params.device))
+    rows = spec.label_slice
+    np.testing.assert_allclose(weight_decayed[rows], weight_plain[rows] * 0.95 ** batch,
+                               rtol=1e-5, atol=1e-6)
+    assert np.any(weight_plain[rows] != weight_decayed[rows])
+    others = np.ones(spec.n_visible, bool)
+    others[rows] = False
+    np.testing.assert_array_equal(weight_decayed[others], weight_plain[others])
+
+    fraction = np.asarray(srbm_jax.train.label_decay_fraction(
+        params.replace(label_weight_decay=np.float32(0.0)), spec, 3))
+    assert fraction.shape == (spec.n_visible, 1) and np.all(fraction == 0)
+
+
 # ---- degenerate input ---------------------------------------------------------------------------
 def test_train_epoch_refuses_degenerate_input():
     """An empty data set (a reshape error before), start past the end (trained nothing, silently,

@@ -110,6 +110,7 @@ def get_config(choice: str = "gpgm_linear") -> ml_collections.ConfigDict:
 
     # ---- learning schedule and weight averages ------------------------------------------------
     config.weight_decay = 0.0  # fraction of each weight removed per training image, 0 = none (IBM; ours, RESULTS 4)
+    config.label_weight_decay = 0.0  # extra decay of the label neurons' rows per image, 0 = none (ours, session 18)
     config.step_decay = 1.0  # steps x step_decay per epoch, continuously (ours; 1 = constant, IBM)
     config.weight_decay_follows_steps = False  # the step schedule scales weight_decay too (ours, session 12)
     config.ema_half_life_images = 0  # EMA of the weights, half-life in images; 0 = off (ours)

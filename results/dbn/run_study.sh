@@ -16,6 +16,8 @@
 # label neurons silent, unsupervised greedy stacking) is layer 1's label_rate_factor: 1 trains
 # layer 1 with the labels on its own label neurons (supervised greedy stacking); either way the
 # stacked model runs layer 1 with its label neurons silent and reads the labels at the top.
+# EXTRA2 (default empty): more arguments for layer 2's study, e.g. a --sweep of its own
+# (session 18: EXTRA2=--sweep=label_weight_decay=3e-5,1e-4).
 #   TRAIN=50000 VALIDATION=10000 TEST=10000 EPOCHS1=3 EPOCHS2=3 bash results/dbn/run_study.sh
 set -u
 cd "$(dirname "$0")/../.."
@@ -26,6 +28,8 @@ EPOCHS1=${EPOCHS1:-3}; EPOCHS2=${EPOCHS2:-3}; SEEDS=${SEEDS:-1,2,3}
 HIDDEN1=${HIDDEN1:-500}; HIDDEN2=${HIDDEN2:-500}; TAG=$(basename "$CONFIG" .py)
 STEP2=${STEP2:-}; DECAY2=${DECAY2:-}; LAYER1=${LAYER1:-}; LABELS1=${LABELS1:-0}
 LAYER2_SETTINGS=()
+# shellcheck disable=SC2206
+[ -n "${EXTRA2:-}" ] && LAYER2_SETTINGS+=($EXTRA2)
 [ -n "$STEP2" ] && LAYER2_SETTINGS+=(--config.device.set_step=$STEP2 --config.device.reset_step=$STEP2)
 [ -n "$DECAY2" ] && LAYER2_SETTINGS+=(--config.weight_decay=$DECAY2)
 if [ -n "$LAYER1" ] && ! ls "$LAYER1"/checkpoints/ckpt-*.npz > /dev/null 2>&1; then

@@ -33,15 +33,17 @@ declare -A ROW=(
   [gpgm_adam_transfer]="--config=experiments/configs/default.py --config.optimizer.name=adam --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.003,0.01,0.03"
   # the PCM pairs (pulses only: no analog write) and the ideal weight they are measured against;
   # the momentum rows' rates follow the 6T2R pair's (session 17: 0.01-0.03 flat and best there,
-  # 0.05-0.2 worse), and Adam's rates the edge it chose there (0.003) and below it: two rates
-  # each, to cut the cost of these slow rows
+  # 0.05-0.2 worse). pcm_stochastic_momentum_transfer (started in session 17) keeps two rates;
+  # the other three rows (session 18) run one rate each, the one the 6T2R pair chose on
+  # validation (momentum 0.01: gpgm_momentum_transfer_low; Adam 0.003: gpgm_adam_transfer),
+  # because a PCM row costs ~9 min per network per epoch on the 2 cores
   [ideal_plain]="--config=experiments/configs/default.py:ideal"
   [pcm_stochastic_plain]="--config=experiments/configs/default.py:pcm_stochastic"
   [pcm_stochastic_momentum_transfer]="--config=experiments/configs/default.py:pcm_stochastic --config.optimizer.name=momentum --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.01,0.03"
-  [pcm_stochastic_adam_transfer]="--config=experiments/configs/default.py:pcm_stochastic --config.optimizer.name=adam --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.001,0.003"
+  [pcm_stochastic_adam_transfer]="--config=experiments/configs/default.py:pcm_stochastic --config.optimizer.name=adam --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.003"
   [pcm_nonlinear_plain]="--config=experiments/configs/default.py:pcm_nonlinear --config.device.dw_min=7e-5"
-  [pcm_nonlinear_momentum_transfer]="--config=experiments/configs/default.py:pcm_nonlinear --config.device.dw_min=7e-5 --config.optimizer.name=momentum --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.01,0.03"
-  [pcm_nonlinear_adam_transfer]="--config=experiments/configs/default.py:pcm_nonlinear --config.device.dw_min=7e-5 --config.optimizer.name=adam --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.001,0.003"
+  [pcm_nonlinear_momentum_transfer]="--config=experiments/configs/default.py:pcm_nonlinear --config.device.dw_min=7e-5 --config.optimizer.name=momentum --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.01"
+  [pcm_nonlinear_adam_transfer]="--config=experiments/configs/default.py:pcm_nonlinear --config.device.dw_min=7e-5 --config.optimizer.name=adam --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.003"
   # learning rules on the 6T2R pair
   [rule_trace]="--config=experiments/configs/default.py:gpgm_linear,pixels,trace"
   # the trace kernel's area (~9 ticks) is twice the coincidence pulse's, so at the IBM step it

@@ -39,7 +39,7 @@ SPEC_FIELDS = ("n_data", "n_label", "n_visible_bias", "n_hidden", "n_hidden_bias
                "drive_chunk", "batch_drive_chunk")
 PARAMS_FIELDS = ("spike_rate_hz", "bias_rate_factor", "input_threshold", "membrane_tau_ms",
                  "firing_threshold", "alpha", "walk_up", "walk_down", "refractory_ms",
-                 "weight_decay", "label_rate_factor")
+                 "weight_decay", "label_weight_decay", "label_rate_factor")
 # Fields that change neither the trained weights nor the evaluation results, so a run may resume
 # with other values (e.g. more epochs, another data directory, another checkpoint history).
 RUN_FIELDS = ("epochs", "eval_every", "eval_batch_size", "checkpoint_every_images",
@@ -50,6 +50,7 @@ LATER_FIELD_DEFAULTS = {"ema_half_life_images": 0, "tail_average_epochs": 0,
                         "validation_size": 0, "shuffle": False,
                         "optimizer": updates.default_section(),
                         "rule": rules.rule_section().to_dict(), "label_rate_factor": 1.0,
+                        "label_weight_decay": 0.0,
                         "front_end": {"name": "pixels"}, "batch_drive_chunk": 0,
                         "weight_decay_follows_steps": False}
 
@@ -144,9 +145,11 @@ def spec_and_params(config, front_end_cache: dict | None = None) -> tuple[Spec, 
                     **{field: float(config[field]) if field in floats
                                       else config.get(field, LATER_FIELD_DEFAULTS.get(field))
                        for field in SPEC_FIELDS})
-        params = srbm_jax.default_params(spec, device=device_params,
-                                         **{field: config.get(field, LATER_FIELD_DEFAULTS.get(
-                                             field)) for field in PARAMS_FIELDS})
+        fields = {field: config.get(field, LATER_FIELD_DEFAULTS.get(field))
+                  for field in PARAMS_FIELDS}
+        if fields["label_weight_decay"] == 0:  # none: the operation left out (Params' default)
+            fields["label_weight_decay"] = None
+        params = srbm_jax.default_params(spec, device=device_params, **fields)
         params = params.replace(front_end=front_params)
         srbm_jax.validate(spec, params)
     except ValueError as e:

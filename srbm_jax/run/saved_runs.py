@@ -124,7 +124,8 @@ def checkpoint_template(like: dict, path: Path) -> dict:
 
 # Fields a continuation may change (numeric settings; shapes and the device stay the run's).
 CONTINUE_FIELDS = ("walk_up", "walk_down", "input_threshold", "spike_rate_hz", "inference_ms",
-                   "batch_size", "weight_decay", "step_decay", "weight_decay_follows_steps")
+                   "batch_size", "weight_decay", "label_weight_decay", "step_decay",
+                   "weight_decay_follows_steps")
 
 
 def _parse_settings(settings: list[str], allowed, convert) -> dict[str, Any]:
