@@ -5,7 +5,9 @@ range and fraction beyond |W| > 5, pooled over the networks of the checkpoint. F
 layer 2 changes across an epoch boundary (RESULTS 16). The weights are the device's own read
 (`Device.read`), the blocks the spec's sizes.
 
-  python results/dbn/weight_trace.py carry/dbn_boundary
+  python results/dbn/weight_trace.py carry/dbn_boundary [--networks]
+
+--networks: one line per network of the checkpoint (a study's sweep values apart), not pooled.
 """
 from __future__ import annotations
 
@@ -28,6 +30,8 @@ def blocks(weights: np.ndarray, spec) -> dict[str, np.ndarray]:
 
 
 def main(argv) -> None:
+    per_network = "--networks" in argv
+    argv = [arg for arg in argv if arg != "--networks"]
     if len(argv) != 2:
         raise SystemExit(__doc__)
     paths = sorted(glob.glob(f"{argv[1]}/checkpoints/ckpt-*.npz"))
@@ -39,11 +43,15 @@ def main(argv) -> None:
         weights = np.stack([np.asarray(spec.device.read(
             jax.tree_util.tree_map(np.asarray, networks.state_of(states, n)),
             networks.params_of(n).device)) for n in range(networks.n)])
-        cells = []
-        for name, block in blocks(weights, spec).items():
-            cells.append(f"{name} m={block.mean():+.3f} sd={block.std():.3f} "
-                         f"[{block.min():+.2f},{block.max():+.2f}] >5:{np.mean(abs(block) > 5):.4f}")
-        print(path.rsplit("/", 1)[1], " ".join(cells))
+        groups = ([(f" network {n}", weights[n:n + 1]) for n in range(networks.n)]
+                  if per_network else [("", weights)])
+        for label, group in groups:
+            cells = []
+            for name, block in blocks(group, spec).items():
+                cells.append(f"{name} m={block.mean():+.3f} sd={block.std():.3f} "
+                             f"[{block.min():+.2f},{block.max():+.2f}] "
+                             f">5:{np.mean(abs(block) > 5):.4f}")
+            print(path.rsplit("/", 1)[1] + label, " ".join(cells))
 
 
 if __name__ == "__main__":
