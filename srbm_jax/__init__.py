@@ -13,6 +13,7 @@ from srbm_jax import (
     checkpoint,
     compare,
     data,
+    decay,
     devices,
     encoding,
     network,
@@ -31,7 +32,7 @@ from srbm_jax.train import ImageStats, image_key, init_device, train_chunk, trai
 __version__ = "0.2.0"
 
 __all__ = ["DEVICES", "GpGmLinear", "IdealWeight", "ImageStats", "Params", "Spec", "analysis",
-           "checkpoint", "compare", "data", "default_params", "devices", "encoding", "evaluate",
+           "checkpoint", "compare", "data", "decay", "default_params", "devices", "encoding", "evaluate",
            "image_key", "init_device", "label_counts", "label_counts_batch",
            "label_counts_per_tick", "make_device", "network", "neurons", "plasticity",
            "register_device", "run", "schedule", "study", "sweep", "train_chunk", "train_epoch",

@@ -11,7 +11,7 @@ Per image (see `schedule.training_segments`):
      updated weights;
   4. depression: C- = coincidences with g = -1, applied to the device;
   5. weight decay (off by default): G <- (1 - weight_decay) G, the label rows also
-     (1 - label_weight_decay), `Device.relax` (`label_decay_fraction`);
+     (1 - label_weight_decay), `Device.relax` (fractions: `srbm_jax.decay`);
   6. `Device.end_update` (the identity for a device; an update layer's per-update step).
 Delta w = Delta w_data + Delta w_model = v_data h_data - v_model h_model (eCD, Neftci et al. 2014).
 """
@@ -25,7 +25,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from srbm_jax import encoding, network
+from srbm_jax import decay, encoding, network
 from srbm_jax.checks import check_data_set, check_int_argument  # noqa: F401 (re-exported)
 from srbm_jax.config import Params, Spec, validate
 from srbm_jax.schedule import training_segments
@@ -145,15 +145,14 @@ def train_images(keys, device_state, pixels, labels, params, spec: Spec, keep_ra
     device_state = device.apply(key_ltd[0], device_state, model_potentiation, model_depression,
                                 params.device)
     if device.supports_relax:  # weight decay once per update, over the B images of the batch
-        fraction = 1.0 - (1.0 - params.weight_decay) ** keys.shape[0]
         device_state = device.relax(jax.random.fold_in(key_ltd[0], 1), device_state,
-                                    params.device, fraction)
+                                    params.device, decay.weight_decay_fraction(params, keys.shape[0]))
     if device.supports_relax and params.label_weight_decay is not None:
         # the label rows' own decay, a second relax. None (the default) leaves it out of the
         # program: XLA fuses the two relaxes, which moves the first's float rounding by an ulp
         # even where the second is the identity (label_weight_decay 0 in a sweep)
         device_state = device.relax(jax.random.fold_in(key_ltd[0], 3), device_state, params.device,
-                                    label_decay_fraction(params, spec, keys.shape[0]))
+                                    decay.label_decay_fraction(params, spec, keys.shape[0]))
     # The end of the update: the identity for a device; an update layer writes its step here.
     device_state = device.end_update(jax.random.fold_in(key_ltd[0], 2), device_state,
                                      params.device)
@@ -246,49 +245,6 @@ def chunk_inputs(images, labels, begin: int, end: int, batch_size: int, order=No
             jnp.asarray(np.asarray(labels)[chosen].reshape(*lead, *shape)), positions)
 
 
-def label_decay_fraction(params: Params, spec: Spec, batch: int) -> jax.Array:
-    """The fraction of each weight that one update's label-row decay removes, per visible row:
-    1 - (1 - label_weight_decay)^B on the label neurons' rows (`Spec.label_slice`), 0 on every
-    other row. `train_images` applies it with `Device.relax` after the weight decay of every row
-    (fraction 1 - (1 - weight_decay)^B), so the label rows keep
-    ((1 - weight_decay)(1 - label_weight_decay))^B of their weight per update.
-
-    Args:
-      params: `label_weight_decay` (per training image, in [0, 1); not None).
-      spec: the network's sizes (its label rows).
-      batch: B, the images of one update.
-    Returns:
-      float32 [n_visible, 1]: broadcasts over the hidden columns of the device arrays; exactly
-      0 everywhere at label_weight_decay 0.
-    """
-    rows = jnp.arange(spec.n_visible)[:, None]
-    is_label = (rows >= spec.label_slice.start) & (rows < spec.label_slice.stop)
-    return jnp.where(is_label, 1.0 - (1.0 - params.label_weight_decay) ** batch,
-                     0.0).astype(jnp.float32)
-
-
-def step_scaled_params(params: Params, spec: Spec, factor, weight_decay_too: bool = False
-                       ) -> Params:
-    """params with the device's change per event multiplied by `factor` (`Device.scale_steps`),
-    and with weight_decay and label_weight_decay multiplied by it too when `weight_decay_too`.
-
-    The step-size schedule of `srbm_jax.run` (config.step_decay): factor = step_decay ** (images
-    trained so far / images per epoch), a learning rate that falls by `step_decay` per epoch
-    (stochastic-approximation practice: large steps find the basin, small steps settle in it).
-    With a constant weight decay the pull towards G = 0 stays while the steps shrink, so the
-    weights' spread shrinks with them (RESULTS 11, session 12: sd 0.54 -> 0.36 over 5 epochs at
-    0.87); scaling the decay with the steps keeps their balance, as decoupled weight decay
-    follows the learning rate in AdamW (Loshchilov & Hutter 2019; config.weight_decay_follows_steps).
-    """
-    params = params.replace(device=spec.device.scale_steps(params.device, jnp.float32(factor)))
-    if weight_decay_too:
-        params = params.replace(weight_decay=params.weight_decay * jnp.float32(factor))
-        if params.label_weight_decay is not None:
-            params = params.replace(
-                label_weight_decay=params.label_weight_decay * jnp.float32(factor))
-    return params
-
-
 def init_device(key, params, spec: Spec):
     """Initial device state of the n_visible x n_hidden_total synapse array."""
     return spec.device.init(key, spec.n_visible, spec.n_hidden_total, params.device)
@@ -344,7 +300,7 @@ def train_epoch(root_key, device_state, pixels, labels, params, spec: Spec, *, e
     `encoding.check_images` first and converted to float32 one chunk at a time, so host memory
     does not grow with the data set beyond the images themselves. `progress(done, total)` is
     called after every chunk. `params_at(begin)`, if given, supplies the Params of the chunk that
-    starts at image `begin` (schedules, e.g. a decaying step: `step_scaled_params`); they must
+    starts at image `begin` (schedules, e.g. a decaying step: `decay.step_scaled_params`); they must
     keep the structure of `params` (traced values change, nothing recompiles). order: int [M],
     position p trains image order[p] (a shuffled epoch, `epoch_order`); positions run over
     [start, M). Returns (device_state, dict of per-image stats as numpy arrays).

@@ -316,7 +316,7 @@ def test_label_weight_decay_shrinks_only_the_label_rows():
     others[rows] = False
     np.testing.assert_array_equal(weight_decayed[others], weight_plain[others])
 
-    fraction = np.asarray(srbm_jax.train.label_decay_fraction(
+    fraction = np.asarray(srbm_jax.decay.label_decay_fraction(
         params.replace(label_weight_decay=np.float32(0.0)), spec, 3))
     assert fraction.shape == (spec.n_visible, 1) and np.all(fraction == 0)
 

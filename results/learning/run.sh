@@ -34,15 +34,17 @@ declare -A ROW=(
   # the PCM pairs (pulses only: no analog write) and the ideal weight they are measured against;
   # the momentum rows' rates follow the 6T2R pair's (session 17: 0.01-0.03 flat and best there,
   # 0.05-0.2 worse). pcm_stochastic_momentum_transfer (started in session 17) keeps two rates;
-  # the other three rows (session 18) run one rate each, the one the 6T2R pair chose on
-  # validation (momentum 0.01: gpgm_momentum_transfer_low; Adam 0.003: gpgm_adam_transfer),
-  # because a PCM row costs ~9 min per network per epoch on the 2 cores
+  # the other three rows (session 18) run one rate each, because a PCM row costs ~9 min per
+  # network per epoch on the 2 cores: Adam the one the 6T2R pair chose on validation (0.003,
+  # gpgm_adam_transfer), momentum on pcm_nonlinear the one pcm_stochastic chose (0.03, the top
+  # of its grid; 0.01 was the 6T2R pair's), and pcm_stochastic's momentum above its grid (0.1)
   [ideal_plain]="--config=experiments/configs/default.py:ideal"
   [pcm_stochastic_plain]="--config=experiments/configs/default.py:pcm_stochastic"
   [pcm_stochastic_momentum_transfer]="--config=experiments/configs/default.py:pcm_stochastic --config.optimizer.name=momentum --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.01,0.03"
+  [pcm_stochastic_momentum_transfer_high]="--config=experiments/configs/default.py:pcm_stochastic --config.optimizer.name=momentum --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.1"
   [pcm_stochastic_adam_transfer]="--config=experiments/configs/default.py:pcm_stochastic --config.optimizer.name=adam --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.003"
   [pcm_nonlinear_plain]="--config=experiments/configs/default.py:pcm_nonlinear --config.device.dw_min=7e-5"
-  [pcm_nonlinear_momentum_transfer]="--config=experiments/configs/default.py:pcm_nonlinear --config.device.dw_min=7e-5 --config.optimizer.name=momentum --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.01"
+  [pcm_nonlinear_momentum_transfer]="--config=experiments/configs/default.py:pcm_nonlinear --config.device.dw_min=7e-5 --config.optimizer.name=momentum --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.03"
   [pcm_nonlinear_adam_transfer]="--config=experiments/configs/default.py:pcm_nonlinear --config.device.dw_min=7e-5 --config.optimizer.name=adam --config.optimizer.write=transfer --sweep=optimizer.learning_rate=0.003"
   # learning rules on the 6T2R pair
   [rule_trace]="--config=experiments/configs/default.py:gpgm_linear,pixels,trace"
@@ -64,6 +66,7 @@ declare -A ROW=(
 ORDER=(gpgm_plain gpgm_seed_momentum gpgm_seed_adam gpgm_momentum_transfer
        gpgm_momentum_transfer_low gpgm_adam_transfer gpgm_plain_small_step
        ideal_plain pcm_stochastic_plain pcm_stochastic_momentum_transfer
+       pcm_stochastic_momentum_transfer_high
        pcm_stochastic_adam_transfer pcm_nonlinear_plain pcm_nonlinear_momentum_transfer
        pcm_nonlinear_adam_transfer rule_trace rule_trace_half_step rule_window_asymmetric rule_window_rectangular best_window_asymmetric
        init_xavier init_uniform)

@@ -69,7 +69,7 @@ class Device(abc.ABC):
         """Weight decay: the state with its weight G moved to (1 - fraction) G, fraction traced,
         in [0, 1), a scalar or an [n_visible, 1] array that broadcasts over the hidden columns
         (`srbm_jax.train.train_images` calls it once per update with
-        fraction = 1 - (1 - weight_decay)^batch, then with `srbm_jax.train.label_decay_fraction`,
+        fraction = 1 - (1 - weight_decay)^batch, then with `srbm_jax.decay.label_decay_fraction`,
         nonzero on the label rows only). It must act elementwise, and be exactly the identity
         at fraction 0. The default is the identity, for
         devices without weight decay (`supports_relax` False); those only ever see fraction 0."""

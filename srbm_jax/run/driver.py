@@ -26,7 +26,7 @@ import jax
 import numpy as np
 
 import srbm_jax
-from srbm_jax import train
+from srbm_jax import decay, train
 from srbm_jax.run import interrupt
 from srbm_jax.run import networks as nets
 from srbm_jax.run.averaging import WeightAverages
@@ -70,7 +70,7 @@ class RunPlan:
 
     step_schedule: None (constant steps) or an Optax schedule, images trained so far -> factor
     on the device's change per event (`Device.scale_steps`, evaluated at every chunk start).
-    schedule_weight_decay: the schedule scales weight_decay as well (`train.step_scaled_params`).
+    schedule_weight_decay: the schedule scales weight_decay as well (`decay.step_scaled_params`).
     ema_half_life_images / tail_average_epochs: weight averages kept during the run
     (`srbm_jax.run.averaging`), evaluated beside the trained weights; 0 = off.
     shuffle: every epoch presents the training images in its own order (`train.epoch_order`
@@ -211,7 +211,7 @@ def run_networks(networks: nets.Networks, data, plan: RunPlan, workdir, *, resum
             resumed_at = position
             params_at = None
             if plan.step_schedule is not None:
-                params_at = lambda begin, epoch=epoch: train.step_scaled_params(  # noqa: E731
+                params_at = lambda begin, epoch=epoch: decay.step_scaled_params(  # noqa: E731
                     networks.params, networks.spec, plan.step_schedule(epoch * n_train + begin),
                     plan.schedule_weight_decay)
             order = nets.epoch_orders(networks, epoch, n_train) if plan.shuffle else None
