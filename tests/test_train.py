@@ -267,20 +267,29 @@ def test_batches_use_the_dense_drive_whatever_drive_chunk_says():
     assert " while[" not in program(3) and " while[" in program(1)
 
 
+def _one_update_with_and_without(changes: dict, batch: int, seed: int):
+    """(spec, params, keys, state trained without `changes`, state trained with them): one
+    update of `batch` random images from the same start and keys."""
+    spec = small_spec()
+    params = srbm_jax.default_params(spec)
+    state0 = srbm_jax.init_device(jax.random.key(0), params, spec)
+    rng = np.random.default_rng(seed)
+    pixels = jnp.asarray(rng.random((batch, spec.n_data)).astype(np.float32))
+    labels = jnp.asarray(rng.integers(0, 10, batch).astype(np.int32))
+    keys = jax.vmap(lambda i: srbm_jax.image_key(jax.random.key(seed + 2), 0, i))(
+        jnp.arange(batch))
+    plain, _ = srbm_jax.train.train_images(keys, state0, pixels, labels, params, spec)
+    changed, _ = srbm_jax.train.train_images(keys, state0, pixels, labels,
+                                             params.replace(**changes), spec)
+    return spec, params, keys, plain, changed
+
+
 def test_weight_decay_is_one_relax_per_update_after_the_counts():
     """train_images with weight_decay w equals training without it followed by one
     `Device.relax` with fraction 1 - (1 - w)^B (B = images per update), with the same key."""
-    spec = small_spec()
-    params = srbm_jax.default_params(spec)
-    decayed_params = params.replace(weight_decay=np.float32(0.01))
-    state0 = srbm_jax.init_device(jax.random.key(0), params, spec)
-    rng = np.random.default_rng(3)
     batch = 3
-    pixels = jnp.asarray(rng.random((batch, spec.n_data)).astype(np.float32))
-    labels = jnp.asarray(rng.integers(0, 10, batch).astype(np.int32))
-    keys = jax.vmap(lambda i: srbm_jax.image_key(jax.random.key(5), 0, i))(jnp.arange(batch))
-    plain, _ = srbm_jax.train.train_images(keys, state0, pixels, labels, params, spec)
-    decayed, _ = srbm_jax.train.train_images(keys, state0, pixels, labels, decayed_params, spec)
+    spec, params, keys, plain, decayed = _one_update_with_and_without(
+        {"weight_decay": np.float32(0.01)}, batch, seed=3)
     key_ltd = jax.random.split(keys[0], 4)[3]
     expected = spec.device.relax(jax.random.fold_in(key_ltd, 1), plain, params.device,
                                  jnp.float32(1.0 - 0.99 ** batch))
@@ -295,17 +304,9 @@ def test_label_weight_decay_shrinks_only_the_label_rows():
     """label_weight_decay l (weight_decay 0) multiplies the label rows of the trained weight by
     (1 - l)^B and leaves every other row bit for bit as without it; at l = 0 the label rows'
     fraction is exactly 0 on every row (the relax the identity)."""
-    spec = small_spec()
-    params = srbm_jax.default_params(spec)
-    state0 = srbm_jax.init_device(jax.random.key(0), params, spec)
-    rng = np.random.default_rng(4)
     batch = 2
-    pixels = jnp.asarray(rng.random((batch, spec.n_data)).astype(np.float32))
-    labels = jnp.asarray(rng.integers(0, 10, batch).astype(np.int32))
-    keys = jax.vmap(lambda i: srbm_jax.image_key(jax.random.key(6), 0, i))(jnp.arange(batch))
-    plain, _ = srbm_jax.train.train_images(keys, state0, pixels, labels, params, spec)
-    label_decayed, _ = srbm_jax.train.train_images(
-        keys, state0, pixels, labels, params.replace(label_weight_decay=np.float32(0.05)), spec)
+    spec, params, _, plain, label_decayed = _one_update_with_and_without(
+        {"label_weight_decay": np.float32(0.05)}, batch, seed=4)
     weight_plain = np.asarray(spec.device.read(plain, params.device))
     weight_decayed = np.asarray(spec.device.read(label_decayed, params.device))
     rows = spec.label_slice
