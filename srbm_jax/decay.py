@@ -40,10 +40,8 @@ def label_decay_fraction(params: Params, spec: Spec, batch: int) -> jax.Array:
       float32 [n_visible, 1]: broadcasts over the hidden columns of the device arrays; exactly
       0 everywhere at label_weight_decay 0.
     """
-    rows = jnp.arange(spec.n_visible)[:, None]
-    is_label = (rows >= spec.label_slice.start) & (rows < spec.label_slice.stop)
-    return jnp.where(is_label, 1.0 - (1.0 - params.label_weight_decay) ** batch,
-                     0.0).astype(jnp.float32)
+    fraction = 1.0 - (1.0 - params.label_weight_decay) ** batch
+    return jnp.zeros((spec.n_visible, 1), jnp.float32).at[spec.label_slice].set(fraction)
 
 
 def step_scaled_params(params: Params, spec: Spec, factor, weight_decay_too: bool = False

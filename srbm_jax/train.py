@@ -147,12 +147,13 @@ def train_images(keys, device_state, pixels, labels, params, spec: Spec, keep_ra
     if device.supports_relax:  # weight decay once per update, over the B images of the batch
         device_state = device.relax(jax.random.fold_in(key_ltd[0], 1), device_state,
                                     params.device, decay.weight_decay_fraction(params, keys.shape[0]))
-    if device.supports_relax and params.label_weight_decay is not None:
-        # the label rows' own decay, a second relax. None (the default) leaves it out of the
-        # program: XLA fuses the two relaxes, which moves the first's float rounding by an ulp
-        # even where the second is the identity (label_weight_decay 0 in a sweep)
-        device_state = device.relax(jax.random.fold_in(key_ltd[0], 3), device_state, params.device,
-                                    decay.label_decay_fraction(params, spec, keys.shape[0]))
+        if params.label_weight_decay is not None:
+            # the label rows' own decay, a second relax. None (the default) leaves it out of the
+            # program: XLA fuses the two relaxes, which moves the first's float rounding by an
+            # ulp even where the second is the identity (label_weight_decay 0 in a sweep)
+            device_state = device.relax(jax.random.fold_in(key_ltd[0], 3), device_state,
+                                        params.device,
+                                        decay.label_decay_fraction(params, spec, keys.shape[0]))
     # The end of the update: the identity for a device; an update layer writes its step here.
     device_state = device.end_update(jax.random.fold_in(key_ltd[0], 2), device_state,
                                      params.device)

@@ -322,6 +322,20 @@ def test_label_weight_decay_shrinks_only_the_label_rows():
     assert fraction.shape == (spec.n_visible, 1) and np.all(fraction == 0)
 
 
+def test_the_step_schedule_scales_the_label_rows_decay_with_the_weight_decay():
+    """step_scaled_params(weight_decay_too): label_weight_decay follows the factor as
+    weight_decay does; without weight_decay_too, or at its None default, it stays as it was."""
+    spec = small_spec()
+    params = srbm_jax.default_params(spec, weight_decay=1e-3, label_weight_decay=4e-3)
+    scaled = srbm_jax.decay.step_scaled_params(params, spec, 0.5, weight_decay_too=True)
+    assert float(scaled.weight_decay) == pytest.approx(5e-4)
+    assert float(scaled.label_weight_decay) == pytest.approx(2e-3)
+    kept = srbm_jax.decay.step_scaled_params(params, spec, 0.5)
+    assert float(kept.label_weight_decay) == pytest.approx(4e-3)
+    default = srbm_jax.decay.step_scaled_params(srbm_jax.default_params(spec), spec, 0.5, True)
+    assert default.label_weight_decay is None
+
+
 # ---- degenerate input ---------------------------------------------------------------------------
 def test_train_epoch_refuses_degenerate_input():
     """An empty data set (a reshape error before), start past the end (trained nothing, silently,

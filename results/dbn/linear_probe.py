@@ -43,11 +43,12 @@ def _chunk_rates(front_end, n_ticks: int, lower_params, keys, batch):
 def hidden_rates(spec, params, state, pixels, n_ticks: int, key, chunk: int = 250) -> np.ndarray:
     """float32 [N, n_hidden]: each image's layer-1 hidden spike count / n_ticks."""
     lower_params = LowerParams(spec.device.read(state, params.device), params)
+    front_end = LowerRbm(spec)
     out = []
     for start in range(0, len(pixels), chunk):
         batch = jnp.asarray(pixels[start:start + chunk])
         keys = jax.random.split(jax.random.fold_in(key, start), batch.shape[0])
-        out.append(np.asarray(_chunk_rates(LowerRbm(spec), n_ticks, lower_params, keys, batch)))
+        out.append(np.asarray(_chunk_rates(front_end, n_ticks, lower_params, keys, batch)))
     return np.concatenate(out)
 
 

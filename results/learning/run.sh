@@ -34,8 +34,8 @@ declare -A ROW=(
   # the PCM pairs (pulses only: no analog write) and the ideal weight they are measured against;
   # the momentum rows' rates follow the 6T2R pair's (session 17: 0.01-0.03 flat and best there,
   # 0.05-0.2 worse). pcm_stochastic_momentum_transfer (started in session 17) keeps two rates;
-  # the other three rows (session 18) run one rate each, because a PCM row costs ~9 min per
-  # network per epoch on the 2 cores: Adam the one the 6T2R pair chose on validation (0.003,
+  # the other three rows (session 18) run one rate each, because a PCM row of 3 networks takes
+  # ~37 min on the 2 cores (410-692 s of training per epoch, measured): Adam the one the 6T2R pair chose on validation (0.003,
   # gpgm_adam_transfer), momentum on pcm_nonlinear the one pcm_stochastic chose (0.03, the top
   # of its grid; 0.01 was the 6T2R pair's), and pcm_stochastic's momentum above its grid (0.1)
   [ideal_plain]="--config=experiments/configs/default.py:ideal"
